@@ -1,0 +1,1 @@
+"""Inpaint Lab's Gradio front end: one module per tab, plain handlers outside the layout."""

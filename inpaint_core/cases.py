@@ -1,0 +1,111 @@
+"""The on-disk layout of one comparison case, shared by the gallery and recent compares.
+
+A case is a folder::
+
+    <case_id>/
+        original.png          the intact image (ground truth)
+        mask.png              255 = hole
+        <method>.<ext>        one completion per method (PNG, WebP or JPEG)
+        case.json             {"case_id", "image", "mask_type", "hole_percent", "source", "created", ...}
+
+The voting study reads pairs from such folders; the gallery writes them; the Compare tab
+saves each finished compare as one, so a user's own runs can be voted on too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .imageio import load_image, load_mask, save_image
+
+IMAGE_EXTENSIONS = (".png", ".webp", ".jpg", ".jpeg")
+_RESERVED = {"original", "mask", "input"}
+
+
+@dataclasses.dataclass
+class Case:
+    case_id: str
+    folder: Path
+    meta: dict
+    outputs: dict[str, Path]  # method name -> file
+
+    @property
+    def original_path(self) -> Path:
+        return _find(self.folder, "original")
+
+    @property
+    def mask_path(self) -> Path:
+        return _find(self.folder, "mask")
+
+    def original(self) -> np.ndarray:
+        return load_image(self.original_path)
+
+    def mask(self) -> np.ndarray:
+        return load_mask(self.mask_path)
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for ext in IMAGE_EXTENSIONS:
+        candidate = folder / f"{stem}{ext}"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{folder} has no {stem} image")
+
+
+def read_case(folder: str | os.PathLike) -> Case:
+    folder = Path(folder)
+    meta_path = folder / "case.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    outputs = {
+        p.stem: p for p in sorted(folder.iterdir())
+        if p.suffix.lower() in IMAGE_EXTENSIONS and p.stem not in _RESERVED
+    }
+    return Case(meta.get("case_id", folder.name), folder, meta, outputs)
+
+
+def list_cases(root: str | os.PathLike) -> list[Case]:
+    """Every case folder under ``root`` (sorted by id); a missing root gives []."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    cases = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        try:
+            case = read_case(folder)
+            case.original_path, case.mask_path  # noqa: B018 - both must exist
+        except (FileNotFoundError, json.JSONDecodeError):
+            continue
+        cases.append(case)
+    return cases
+
+
+def write_case(
+    root: str | os.PathLike,
+    original: np.ndarray,
+    mask: np.ndarray,
+    outputs: dict[str, np.ndarray],
+    *,
+    case_id: str | None = None,
+    ext: str = ".png",
+    **meta,
+) -> Case:
+    """Write a case folder (atomically enough for readers: case.json is written last)."""
+    from .masks import hole_percent
+
+    case_id = case_id or f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    folder = Path(root) / case_id
+    folder.mkdir(parents=True, exist_ok=True)
+    save_image(folder / "original.png", original)
+    save_image(folder / "mask.png", np.asarray(mask, bool))
+    for name, out in outputs.items():
+        save_image(folder / f"{name}{ext}", out)
+    info = {"case_id": case_id, "hole_percent": round(hole_percent(mask), 2), "created": time.time(), **meta}
+    (folder / "case.json").write_text(json.dumps(info, indent=1, default=str))
+    return read_case(folder)
