@@ -129,7 +129,8 @@ def _open_pil(data: bytes, label: str):
 
     if not data:
         raise InpaintInputError(f"{label} is empty (0 bytes).")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # Image.open reads only the header; our own size check runs before any pixel is decoded
+    Image.MAX_IMAGE_PIXELS = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -137,7 +138,8 @@ def _open_pil(data: bytes, label: str):
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise InpaintInputError(
-                    f"{label} declares {w}x{h} pixels, more than the {MAX_PIXELS:,} supported; refusing to decode it."
+                    f"{label} declares {w}x{h} pixels, more than the {MAX_PIXELS:,} supported "
+                    "(a possible decompression bomb); refusing to decode it."
                 )
             img.load()
     except InpaintInputError:

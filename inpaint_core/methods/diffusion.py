@@ -16,11 +16,15 @@ _RADIUS = Param("radius", 5, "Neighbourhood radius (px) used to estimate each fi
 
 
 def _opencv_inpaint(image: np.ndarray, mask: np.ndarray, radius: int, flag: int) -> np.ndarray:
-    # float32 single-channel keeps 16-bit inputs' precision; the fill order depends only on
-    # the mask, so channel by channel gives the same result as the 3-channel 8-bit call
     hole = mask.astype(np.uint8)
-    channels = [cv2.inpaint(np.ascontiguousarray(image[..., c] * 255.0), hole, radius, flag) for c in range(3)]
-    return np.stack(channels, axis=2) / 255.0
+    scaled = image * np.float32(255.0)
+    as_bytes = np.rint(scaled)
+    if np.array_equal(as_bytes, scaled):  # an 8-bit image: one 3-channel call, OpenCV's fast path
+        return cv2.inpaint(as_bytes.astype(np.uint8), hole, radius, flag).astype(np.float32) / 255.0
+    # deeper inputs (16-bit, float): float32 channel by channel keeps their precision; the fill
+    # order depends only on the mask, so this is the same algorithm
+    channels = [cv2.inpaint(np.ascontiguousarray(scaled[..., c]), hole, radius, flag) for c in range(3)]
+    return np.stack(channels, axis=2) / np.float32(255.0)
 
 
 @register
