@@ -1,0 +1,177 @@
+"""Load test of the Vote tab: simulated raters voting concurrently against the running app (loopback only).
+
+Starts a server process with only the Vote tab over a fresh SQLite file (synthetic case folders, or
+``--gallery DIR``), then runs ``--raters`` threads, each a gradio_client session that asks for a pair
+(``/vote_next_pair``), looks at it for 0.4-1.2 s like a person, and votes (``/vote_submit``), for
+``--duration`` seconds. Reports accepted votes against rows in the database, refusals, errors and
+round-trip times.
+
+    python bench/vote_load.py                 # 50 raters, 60 s
+    python bench/vote_load.py --duration 20   # shorter while developing
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(workdir: Path, port: int, gallery: Path | None) -> None:
+    """Server side (run in its own process): the Vote tab alone, on loopback."""
+    import gradio as gr
+    import numpy as np
+
+    from inpaint_app.config import AppConfig
+    from inpaint_app.vote_tab import build_vote_tab
+    from inpaint_core.cases import write_case
+
+    if gallery is None:
+        gallery = workdir / "gallery"
+        rng = np.random.default_rng(0)
+        for i in range(12):
+            image = rng.random((256, 256, 3)).astype(np.float32)
+            mask = np.zeros((256, 256), bool)
+            mask[80:170, 60:200] = True
+            outputs = {
+                m: np.where(mask[..., None], rng.random((256, 256, 3)) * k / 4, image).astype(np.float32)
+                for k, m in enumerate(["alpha_fill", "beta_fill", "gamma_fill", "delta_fill"], start=1)
+            }
+            write_case(gallery, image, mask, outputs, case_id=f"bench{i:02d}")
+    config = AppConfig(gallery_dir=gallery, recent_dir=workdir / "recent", database_url=f"sqlite:///{workdir / 'votes.db'}")
+    with gr.Blocks() as demo:
+        build_vote_tab(config)
+    demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port, quiet=True)
+
+
+def rater(url: str, deadline: float, mode: str, stats: dict, lock: threading.Lock, seed: int) -> None:
+    import random
+
+    from gradio_client import Client
+
+    rnd = random.Random(seed)
+    try:
+        client = Client(url, verbose=False)
+    except Exception as exc:  # noqa: BLE001
+        with lock:
+            stats["errors"].append(f"connect: {exc!r}")
+        return
+    while time.time() < deadline:
+        try:
+            t0 = time.perf_counter()
+            out = client.predict(mode, "", 0, api_name="/vote_next_pair")
+            t1 = time.perf_counter()
+            token = out[2]
+            if not token:
+                with lock:
+                    stats["errors"].append(f"no pair: {out[3]}")
+                return
+            time.sleep(rnd.uniform(0.4, 1.2))  # looking at the pair
+            t2 = time.perf_counter()
+            result = client.predict(token, rnd.choice(["left", "right"]), api_name="/vote_submit")
+            t3 = time.perf_counter()
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+            with lock:
+                stats["errors"].append(repr(exc)[:200])
+            continue
+        with lock:
+            stats["pair_ms"].append(1000 * (t1 - t0))
+            stats["vote_ms"].append(1000 * (t3 - t2))
+            if result.get("accepted"):
+                stats["accepted"] += 1
+                stats["too_fast"] += bool(result.get("too_fast"))
+            else:
+                stats["refused"][result.get("reason", "?")] = stats["refused"].get(result.get("reason", "?"), 0) + 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raters", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--mode", default="Real or inpainted?", choices=["Real or inpainted?", "Which fill is better?"])
+    parser.add_argument("--gallery", type=Path, default=None, help="case folders to use (default: synthetic)")
+    parser.add_argument("--serve", nargs=2, metavar=("WORKDIR", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(Path(args.serve[0]), int(args.serve[1]), args.gallery)
+        return
+    if not (1 <= args.raters <= 200 and 1 <= args.duration <= 300):
+        parser.error("keep it bounded: 1-200 raters, 1-300 s")
+
+    from gradio_client import Client
+
+    from inpaint_core.study.store import VoteStore
+
+    with tempfile.TemporaryDirectory(prefix="vote-load-") as tmp:
+        workdir, port = Path(tmp), _free_port()
+        cmd = [sys.executable, __file__, "--serve", str(workdir), str(port)]
+        if args.gallery:
+            cmd += ["--gallery", str(args.gallery)]
+        server = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(120):
+                try:
+                    Client(url, verbose=False)
+                    break
+                except Exception:  # noqa: BLE001 - not up yet
+                    time.sleep(0.5)
+            else:
+                raise SystemExit("the server did not start")
+            stats = {"accepted": 0, "too_fast": 0, "refused": {}, "errors": [], "pair_ms": [], "vote_ms": []}
+            lock = threading.Lock()
+            start = time.time()
+            deadline = start + args.duration
+            threads = [
+                threading.Thread(target=rater, args=(url, deadline, args.mode, stats, lock, i), daemon=True)
+                for i in range(args.raters)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=args.duration + 60)
+            elapsed = time.time() - start
+            store = VoteStore(f"sqlite:///{workdir / 'votes.db'}")
+            rows = store.count_votes()
+            store.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def q(values, p):
+        return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else float("nan")
+
+    report = {
+        "raters": args.raters, "duration_s": round(elapsed, 1), "mode": args.mode,
+        "accepted_votes": stats["accepted"], "rows_in_db": rows, "too_fast_flagged": stats["too_fast"],
+        "refused": stats["refused"], "errors": len(stats["errors"]), "first_errors": stats["errors"][:3],
+        "votes_per_s": round(stats["accepted"] / elapsed, 1),
+        "vote_ms_median": round(statistics.median(stats["vote_ms"]), 1) if stats["vote_ms"] else None,
+        "vote_ms_p95": round(q(stats["vote_ms"], 95), 1),
+        "next_pair_ms_median": round(statistics.median(stats["pair_ms"]), 1) if stats["pair_ms"] else None,
+        "next_pair_ms_p95": round(q(stats["pair_ms"], 95), 1),
+    }
+    print(json.dumps(report, indent=1))
+    ok = rows == stats["accepted"] and not stats["errors"]
+    print("OK: every accepted vote is in the database, no errors" if ok else "PROBLEM: see above")
+
+
+if __name__ == "__main__":
+    main()

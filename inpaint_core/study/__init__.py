@@ -1,0 +1,1 @@
+"""The human-preference study: pair sampling, vote storage, statistics (never imports gradio)."""

@@ -1,0 +1,157 @@
+"""The Vote tab, driven as a rater would: through gradio_client and through a real browser."""
+
+from __future__ import annotations
+
+import csv
+import socket
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from inpaint_app.config import AppConfig
+from inpaint_app.vote_tab import build_vote_tab
+from inpaint_core.cases import write_case
+
+METHODS = ("zebrafill", "quuxpaint", "blurbotron")  # unusual names: any occurrence in the page is a leak
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vote")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        image = rng.random((48, 64, 3)).astype(np.float32)
+        mask = np.zeros((48, 64), bool)
+        mask[12:30, 20:44] = True
+        outputs = {m: np.where(mask[..., None], (k + 1) / 4, image).astype(np.float32) for k, m in enumerate(METHODS)}
+        write_case(root / "gallery", image, mask, outputs, case_id=f"case{i}")
+    config = AppConfig(gallery_dir=root / "gallery", recent_dir=root / "recent", database_url=f"sqlite:///{root}/votes.db")
+    with gr.Blocks() as demo:
+        with gr.Tab("Vote"):
+            build_vote_tab(config)
+    port = _free_port()
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+    )
+    yield {"url": f"http://127.0.0.1:{port}/", "root": root}
+    demo.close()
+
+
+def _pixels(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_api_names_all_mention_vote(app):
+    endpoints = Client(app["url"], verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/vote_next_pair", "/vote_submit", "/vote_results", "/vote_export_csv", "/vote_create_study"} <= set(endpoints)
+    assert all("vote" in name for name in endpoints)
+
+
+def test_full_vote_round_trip_and_results(app):
+    rater = Client(app["url"], verbose=False)
+    left, right, token, prompt, _timer = rater.predict("Real or inpainted?", "", 0, api_name="/vote_next_pair")
+    assert "camera" in prompt and len(token) == 32
+    for path in (left, right):  # nothing in the served file names reveals the method
+        assert not any(m in Path(path).as_posix() for m in METHODS + ("original", "__photo__"))
+    photos = [_pixels(p) for p in (left, right)]
+    originals = [_pixels(p) for p in sorted((app["root"] / "gallery").glob("case*/original.png"))]
+    real_side = [any(np.array_equal(img, o) for o in originals) for img in photos]
+    assert sum(real_side) == 1  # exactly one side is the untouched photo
+    time.sleep(0.35)
+    reveal = rater.predict(token, "Real or inpainted?", "", 0, api_name="/vote_submit_left")[0]
+    assert ("came from a camera" in reveal) and any(m in reveal for m in METHODS)
+    assert ("You spotted it" in reveal) == real_side[0]
+    method = next(m for m in METHODS if f"`{m}`" in reveal)
+
+    replay = rater.predict(token, "left", api_name="/vote_submit")
+    assert replay["accepted"] is False and replay["reason"] == "replayed"
+    stranger = Client(app["url"], verbose=False).predict(token, "left", api_name="/vote_submit")
+    assert stranger["accepted"] is False and stranger["reason"] == "unknown"
+
+    _, _, token2, _, _ = rater.predict("Which fill is better?", "", 0, api_name="/vote_next_pair")
+    time.sleep(0.35)
+    duel = rater.predict(token2, "both_bad", api_name="/vote_submit")
+    assert duel["accepted"] and duel["mode"] == "duel" and {duel["left_method"], duel["right_method"]} <= set(METHODS)
+
+    summary, fooled, _plot, bt, _bt_plot, gallery = rater.predict("", "", False, api_name="/vote_results")
+    rows = {r[1]: r for r in fooled["data"]}
+    assert rows[method][3] == ("0/1" if real_side[0] else "1/1")
+    assert {r[1] for r in bt["data"]} == {duel["left_method"], duel["right_method"]}
+    assert any(method in item["caption"] for item in gallery)
+    exported = list(csv.DictReader(open(rater.predict("", "", api_name="/vote_export_csv"))))
+    assert [(r["mode"], r["choice"]) for r in exported[-2:]] == [("real", "left"), ("duel", "both_bad")]
+
+
+def test_classroom_study_is_isolated_and_needs_the_teacher_key(app):
+    teacher = Client(app["url"], verbose=False)
+    public_before = len(list(csv.DictReader(open(teacher.predict("", "", api_name="/vote_export_csv")))))
+    teacher.predict(api_name="/vote_study_options")
+    message, code, key = teacher.predict(
+        "Lab 3", ["Which fill is better?"], ["zebrafill", "quuxpaint"], ["gallery/case1"], 2, 0,
+        api_name="/vote_create_study",
+    )
+    assert code in message and len(code) == 6
+    student = Client(app["url"], verbose=False)
+    info, _mode, joined = student.predict(code.lower(), api_name="/vote_join")
+    assert joined == code and "2 pairs" in info
+    with pytest.raises(AppError):
+        student.predict("Real or inpainted?", code, 0, api_name="/vote_next_pair")  # this study has duels only
+    for _ in range(2):
+        _, _, token, _, _ = student.predict("Which fill is better?", code, 0, api_name="/vote_next_pair")
+        time.sleep(0.32)
+        vote = student.predict(token, "left", api_name="/vote_submit")
+        assert vote["item_id"] == "gallery/case1" and {vote["left_method"], vote["right_method"]} == {"zebrafill", "quuxpaint"}
+    left, right, token, prompt, _ = student.predict("Which fill is better?", code, 0, api_name="/vote_next_pair")
+    assert left is None and token == "" and "Thank you" in prompt  # quota reached
+    with pytest.raises(AppError):
+        student.predict(code, "wrong key", False, api_name="/vote_results")
+    summary = teacher.predict(code, key, False, api_name="/vote_results")[0]
+    assert "2 votes from 1 raters" in summary
+    exported = list(csv.DictReader(open(teacher.predict(code, key, api_name="/vote_export_csv"))))
+    assert len(exported) == 2 and {r["study_code"] for r in exported} == {code}
+    public_after = len(list(csv.DictReader(open(teacher.predict("", "", api_name="/vote_export_csv")))))
+    assert public_after == public_before
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed")
+def test_browser_rater_sees_no_method_name_then_the_reveal(app):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1000})
+            page.goto(app["url"])
+            page.get_by_role("button", name="Start / new pair").click()
+            images = page.locator("#vote-left-image img, #vote-right-image img")
+            expect(images).to_have_count(2, timeout=20_000)
+            expect(page.locator("#vote-left")).to_be_enabled()
+            html = page.content()
+            sources = " ".join(images.nth(i).get_attribute("src") for i in range(2))
+            for name in METHODS + ("__photo__", "original.png"):
+                assert name not in html and name not in sources
+            page.wait_for_timeout(400)
+            page.locator("#vote-left").click()
+            reveal = page.locator("#vote-reveal")
+            expect(reveal).to_contain_text("came from a camera", timeout=20_000)
+            assert any(m in reveal.inner_text() for m in METHODS)
+            expect(images).to_have_count(2, timeout=20_000)  # the next pair is there at once
+            page.screenshot(path="/tmp/vote_tab_browser.png", full_page=True)
+        finally:
+            browser.close()
