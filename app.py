@@ -22,7 +22,8 @@ INTRO = (
 
 def build_app(config: AppConfig | None = None) -> gr.Blocks:
     config = config or AppConfig.from_env()
-    with gr.Blocks(title=TITLE) as demo:
+    # delete_cache: Gradio removes its cached files (uploads, results) older than an hour, hourly
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):

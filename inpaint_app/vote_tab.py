@@ -53,12 +53,12 @@ def get_service(config: AppConfig) -> StudyService:
     key = (config.database_url, str(config.gallery_dir), str(config.recent_dir))
     if key not in _SERVICES:
         roots = {"gallery": config.gallery_dir}
-        if getattr(config, "vote_include_recent", True):
+        if config.vote_include_recent:
             roots["recent"] = config.recent_dir
         store = VoteStore(
             config.database_url,
-            min_response_ms=getattr(config, "vote_min_response_ms", 300),
-            rate_limit=getattr(config, "vote_rate_limit", (60, 60.0)),
+            min_response_ms=config.vote_min_response_ms,
+            rate_limit=config.vote_rate_limit,
         )
         _SERVICES[key] = StudyService(store, PairPool(roots))
     return _SERVICES[key]
