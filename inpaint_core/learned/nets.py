@@ -1,0 +1,219 @@
+"""Network architectures of the learned methods, small enough to train and run on a CPU.
+
+Every builder takes plain keyword sizes (saved in the model's config JSON) so that the
+weights can be rebuilt exactly. Images enter in ``[-1, 1]``; a hole mask channel (1 = hole)
+is appended where the method needs it.
+
+References
+----------
+Pathak et al. 2016, Context Encoders, https://doi.org/10.1109/CVPR.2016.278
+Iizuka et al. 2017, GLCIC, https://doi.org/10.1145/3072959.3073659
+Radford et al. 2016, DCGAN, https://arxiv.org/abs/1511.06434
+Yang et al. 2017, neural patch synthesis, https://doi.org/10.1109/CVPR.2017.434
+Ulyanov et al. 2018 (random-weight networks carry image statistics), https://doi.org/10.1109/CVPR.2018.00984
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def _conv(cin: int, cout: int, k: int = 3, stride: int = 1, dilation: int = 1, norm: bool = True) -> nn.Sequential:
+    pad = dilation * (k - 1) // 2
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, pad, dilation=dilation)]
+    if norm:
+        layers.append(nn.BatchNorm2d(cout))
+    layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# --- Context Encoder ---------------------------------------------------------------------------------
+
+
+class ChannelWiseFC(nn.Module):
+    """Pathak's channel-wise fully connected layer: each feature map gets its own dense
+    (h*w x h*w) layer, with no cross-channel weights; a 1x1 convolution then mixes channels."""
+
+    def __init__(self, channels: int, side: int):
+        super().__init__()
+        n = side * side
+        self.weight = nn.Parameter(torch.randn(channels, n, n) / math.sqrt(n))
+        self.bias = nn.Parameter(torch.zeros(channels, n))
+        self.mix = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        flat = x.reshape(b, c, 1, h * w)
+        out = torch.matmul(flat, self.weight.unsqueeze(0)).reshape(b, c, h * w) + self.bias
+        return self.mix(torch.relu(out.reshape(b, c, h, w)))
+
+
+class ContextEncoder(nn.Module):
+    """Encoder (stride-2 4x4 convolutions down to 4x4), channel-wise FC, decoder (up-convolutions)
+    to the centre region: input ``size`` x ``size`` (RGB + mask), output the centre ``size/2`` patch."""
+
+    def __init__(self, size: int = 64, width: int = 32, max_width: int = 256):
+        super().__init__()
+        n_down = int(round(math.log2(size / 4)))
+        if 4 * 2**n_down != size:
+            raise ValueError("Context Encoder size must be 4 * a power of two (32, 64, 128...)")
+        enc, cin = [], 4
+        for i in range(n_down):
+            cout = min(width * 2**i, max_width)
+            enc += [nn.Conv2d(cin, cout, 4, 2, 1)]
+            if i > 0:
+                enc.append(nn.BatchNorm2d(cout))
+            enc.append(nn.LeakyReLU(0.2, inplace=True))
+            cin = cout
+        self.encoder = nn.Sequential(*enc)
+        self.bottleneck = ChannelWiseFC(cin, 4)
+        dec = []
+        for i in range(n_down - 1, 0, -1):  # up to size/2: one up-convolution fewer than down
+            cout = min(width * 2 ** (i - 1), max_width)
+            dec += [nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            cin = cout
+        dec += [nn.Conv2d(cin, 3, 3, 1, 1), nn.Tanh()]
+        self.decoder = nn.Sequential(*dec)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.bottleneck(self.encoder(x)))
+
+
+class PatchDiscriminator(nn.Module):
+    """A DCGAN-style discriminator for a square image (Context Encoder's adversary, DCGAN's D,
+    GLCIC's local discriminator): 4x4 stride-2 convolutions, then one logit."""
+
+    def __init__(self, size: int = 32, width: int = 32, in_channels: int = 3, max_width: int = 256, features: bool = False):
+        super().__init__()
+        n_down = max(1, int(round(math.log2(size / 4))))
+        layers, cin = [], in_channels
+        for i in range(n_down):
+            cout = min(width * 2**i, max_width)
+            layers.append(nn.Conv2d(cin, cout, 4, 2, 1))
+            if i > 0:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))
+            cin = cout
+        self.body = nn.Sequential(*layers)
+        side = size // 2**n_down
+        self.features = features
+        self.head = nn.Linear(cin * side * side, 1)
+        self.out_features = cin * side * side
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x).flatten(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x)).squeeze(1)
+
+
+# --- GLCIC ----------------------------------------------------------------------------------------------
+
+
+class CompletionNet(nn.Module):
+    """Iizuka et al.'s completion network, narrowed: 17 layers, two stride-2 downsamplings,
+    four dilated convolutions (rates 2, 4, 8, 16) in the middle, two up-convolutions, sigmoid output.
+    Fully convolutional: any size divisible by 4."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        c = width
+        self.net = nn.Sequential(
+            _conv(4, c, 5), _conv(c, 2 * c, 3, 2), _conv(2 * c, 2 * c), _conv(2 * c, 4 * c, 3, 2),
+            _conv(4 * c, 4 * c), _conv(4 * c, 4 * c),
+            _conv(4 * c, 4 * c, dilation=2), _conv(4 * c, 4 * c, dilation=4),
+            _conv(4 * c, 4 * c, dilation=8), _conv(4 * c, 4 * c, dilation=16),
+            _conv(4 * c, 4 * c), _conv(4 * c, 4 * c),
+            nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1), nn.BatchNorm2d(2 * c), nn.ReLU(inplace=True),
+            _conv(2 * c, 2 * c),
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.BatchNorm2d(c), nn.ReLU(inplace=True),
+            _conv(c, c // 2), nn.Conv2d(c // 2, 3, 3, 1, 1), nn.Sigmoid(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class GLCICDiscriminator(nn.Module):
+    """Global (whole image) + local (patch around the hole) discriminators; their feature
+    vectors are concatenated and a fully connected layer gives one logit (Iizuka et al. 2017)."""
+
+    def __init__(self, size: int = 96, local_size: int = 48, width: int = 32):
+        super().__init__()
+        self.global_d = PatchDiscriminator(size, width, features=True)
+        self.local_d = PatchDiscriminator(local_size, width, features=True)
+        self.head = nn.Linear(self.global_d.out_features + self.local_d.out_features, 1)
+
+    def forward(self, whole: torch.Tensor, local: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.cat([self.global_d.embed(whole), self.local_d.embed(local)], 1)).squeeze(1)
+
+
+# --- DCGAN ------------------------------------------------------------------------------------------------
+
+
+class DCGANGenerator(nn.Module):
+    """Radford et al.'s generator: z -> 4x4 -> ... -> size x size, tanh output."""
+
+    def __init__(self, z_dim: int = 64, size: int = 64, width: int = 32):
+        super().__init__()
+        n_up = int(round(math.log2(size / 4)))
+        c = width * 2 ** (n_up - 1)
+        self.z_dim = z_dim
+        layers: list[nn.Module] = [nn.ConvTranspose2d(z_dim, c, 4, 1, 0), nn.BatchNorm2d(c), nn.ReLU(True)]
+        for _ in range(n_up - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, 3, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.reshape(z.shape[0], -1, 1, 1))
+
+
+# --- texture features for neural patch synthesis ----------------------------------------------------------
+
+
+class RandomTextureFeatures(nn.Module):
+    """The texture network of our neural patch synthesis: three 3x3 convolutions with ReLU
+    (3 -> 16 -> 32 -> 32 channels, the second of stride 2), weights drawn at random from a
+    fixed seed and never trained. Random-weight convolutional features are known to carry
+    texture statistics (Ulyanov et al. 2018; He, Wang and Hopcroft 2016); a pretrained VGG is
+    not available here."""
+
+    def __init__(self, seed: int = 1234):
+        super().__init__()
+        gen = torch.Generator().manual_seed(seed)
+        shapes = [(16, 3), (32, 16), (32, 32)]
+        self.convs = nn.ModuleList()
+        for cout, cin in shapes:
+            conv = nn.Conv2d(cin, cout, 3, 1, 1)
+            with torch.no_grad():
+                conv.weight.copy_(torch.randn(cout, cin, 3, 3, generator=gen) * math.sqrt(2.0 / (cin * 9)))
+                conv.bias.zero_()
+            conv.requires_grad_(False)
+            self.convs.append(conv)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.convs[0](x))
+        x = torch.nn.functional.avg_pool2d(torch.relu(self.convs[1](x)), 2)
+        return torch.relu(self.convs[2](x))
+
+
+def build(kind: str, **sizes) -> nn.Module:
+    """Rebuild a network from its saved config (``kind`` and keyword sizes)."""
+    table = {
+        "context_encoder": ContextEncoder,
+        "context_encoder_d": PatchDiscriminator,
+        "glcic": CompletionNet,
+        "glcic_d": GLCICDiscriminator,
+        "dcgan_g": DCGANGenerator,
+        "dcgan_d": PatchDiscriminator,
+    }
+    return table[kind](**sizes)

@@ -1,0 +1,141 @@
+"""Shipped weights: where they live, their SHA-256 manifest, and loading them safely.
+
+Layout: ``weights/<model>/`` holds ``model.pt`` (half-precision state dicts), ``config.json``
+(the resolved training config, read back to rebuild the networks), ``manifest.json``
+(SHA-256 and size of every file the model needs) and ``MODEL_CARD.md``.
+A missing file is a clear "unavailable" state; a file whose checksum differs from the
+manifest is refused. Nothing here imports torch until a model is actually loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import MethodUnavailable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODEL_FILE = "model.pt"
+CONFIG_FILE = "config.json"
+MANIFEST_FILE = "manifest.json"
+
+TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --device cuda and more --steps on a GPU)
+    "glcic_scenes": "python -m inpaint_core.train glcic --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/glcic_scenes --size 64 --width 16 --batch 8 --steps 7000",
+    "context_encoder_faces": "python -m inpaint_core.train context_encoder --faces "
+    "--data ../shared/data/train/celeba_89x109 --out weights/context_encoder_faces --size 64 --width 16 "
+    "--batch 16 --steps 4000 --lr 0.0002 --set lambda_adv=0.0003",
+    "glcic_faces": "python -m inpaint_core.train glcic --faces --data ../shared/data/train/celeba_89x109 "
+    "--out weights/glcic_faces --size 64 --width 16 --batch 8 --steps 1200",
+    "dcgan_faces": "python -m inpaint_core.train dcgan --faces --data ../shared/data/train/celeba_89x109 "
+    "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 1200",
+}
+
+
+class WeightsError(MethodUnavailable):
+    """Weights missing or refused (bad checksum)."""
+
+
+def weights_root() -> Path:
+    """``$INPAINT_WEIGHTS_DIR`` if set, else ``weights/`` at the repository root."""
+    return Path(os.environ.get("INPAINT_WEIGHTS_DIR", REPO_ROOT / "weights"))
+
+
+def model_dir(name: str) -> Path:
+    return weights_root() / name
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, files: list[str]) -> dict:
+    """Record SHA-256 and size of ``files`` (names inside ``folder``) in its manifest."""
+    folder = Path(folder)
+    entries = {f: {"sha256": sha256_of(folder / f), "bytes": (folder / f).stat().st_size} for f in files}
+    manifest = {"model": folder.name, "files": entries}
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+_verified: dict[tuple[str, int, int], bool] = {}
+_lock = threading.Lock()
+
+
+def check(name: str) -> tuple[bool, str]:
+    """(True, "") if the model's files are present and match their manifest, else (False, why)."""
+    folder = model_dir(name)
+    command = TRAIN_COMMANDS.get(name, f"python -m inpaint_core.train ... --out weights/{name}")
+    manifest_path = folder / MANIFEST_FILE
+    if not (folder / MODEL_FILE).exists() or not manifest_path.exists():
+        return False, f"weights missing: {folder / MODEL_FILE} not found; run {command}"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        entries = manifest["files"]
+    except (OSError, ValueError, KeyError):
+        return False, f"weights refused: {manifest_path} is not a valid manifest"
+    for fname in (MODEL_FILE, CONFIG_FILE):
+        path = folder / fname
+        if fname not in entries:
+            return False, f"weights refused: {fname} is not listed in {manifest_path}"
+        if not path.exists():
+            return False, f"weights missing: {path} not found; run {command}"
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with _lock:
+            known = _verified.get(key)
+        if known is None:
+            known = sha256_of(path) == entries[fname]["sha256"]
+            with _lock:
+                _verified[key] = known
+        if not known:
+            return False, f"weights refused: the SHA-256 of {path} does not match {manifest_path} (corrupted file?)"
+    return True, ""
+
+
+def read_config(name: str) -> dict[str, Any]:
+    return json.loads((model_dir(name) / CONFIG_FILE).read_text())
+
+
+_cache: dict[tuple[str, str], Any] = {}
+
+
+def load(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify, then load ``(config, networks)``: networks rebuilt from the config, in eval
+    mode, float32 on the CPU. Raises :class:`WeightsError` (a ``MethodUnavailable``) if the
+    files are missing or their checksum is wrong. Cached per file content."""
+    ok, why = check(name)
+    if not ok:
+        raise WeightsError(why)
+    folder = model_dir(name)
+    digest = json.loads((folder / MANIFEST_FILE).read_text())["files"][MODEL_FILE]["sha256"]
+    key = (str(folder), digest)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    import torch
+
+    from . import nets
+
+    config = read_config(name)
+    states = torch.load(folder / MODEL_FILE, map_location="cpu", weights_only=True)
+    networks = {}
+    for net_name, spec in config["networks"].items():
+        if net_name not in states:  # training-only networks (e.g. GLCIC's discriminators) are not shipped
+            continue
+        net = nets.build(spec["kind"], **spec["sizes"])
+        net.load_state_dict({k: v.float() for k, v in states[net_name].items()})
+        net.eval()
+        networks[net_name] = net
+    with _lock:
+        _cache[key] = (config, networks)
+    return config, networks

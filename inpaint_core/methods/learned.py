@@ -1,0 +1,448 @@
+"""Learned methods: networks trained by this project's own code (``python -m inpaint_core.train``).
+
+Context Encoder (Pathak et al. 2016), Globally and Locally Consistent Image Completion
+(Iizuka et al. 2017), semantic inpainting with a DCGAN (Yeh et al. 2017) and multi-scale
+neural patch synthesis (Yang et al. 2017). Weights live in ``weights/<model>/`` with a SHA-256
+manifest (:mod:`inpaint_core.learned.weights`); a missing or corrupted file makes the method
+unavailable with a clear reason. torch is imported only when a method actually runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ..base import Citation, InpaintMethod, MethodCard, Param, register
+from ..learned import weights
+from ..poisson import poisson_blend
+
+def _torch():
+    """torch, imported on first use, limited to ``$INPAINT_TORCH_THREADS`` threads (default 1: on a
+    shared 2-core machine, two OpenMP threads competing with other processes run many times slower)."""
+    import os
+
+    import torch
+
+    threads = int(os.environ.get("INPAINT_TORCH_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return torch
+
+
+def _resize(img: np.ndarray, side_w: int, side_h: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    interp = cv2.INTER_AREA if side_w * side_h < w * h else cv2.INTER_CUBIC
+    return cv2.resize(img, (side_w, side_h), interpolation=interp)
+
+
+def _resize_mask(mask: np.ndarray, side_w: int, side_h: int) -> np.ndarray:
+    """Any coverage counts as hole, so a one-pixel hole never vanishes when scaled down."""
+    return cv2.resize(mask.astype(np.float32), (side_w, side_h), interpolation=cv2.INTER_AREA) > 0
+
+
+def _window(image: np.ndarray, mask: np.ndarray, fraction: float, minimum: int):
+    """A square window centred on the hole's bounding box, of side ``max(bbox side / fraction,
+    minimum)``, cut from the image with reflected borders where it leaves the image.
+    Returns (window image, window mask, (top, left, side)) in image coordinates."""
+    ys, xs = np.nonzero(mask)
+    cy, cx = (ys.min() + ys.max() + 1) / 2, (xs.min() + xs.max() + 1) / 2
+    bside = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
+    side = int(max(math.ceil(bside / fraction), minimum))
+    top, left = int(round(cy - side / 2)), int(round(cx - side / 2))
+    h, w = mask.shape
+    pad = max(0, -top, -left, top + side - h, left + side - w)
+    if pad:
+        reps = pad // max(min(h, w) - 1, 1) + 1  # reflect several times for windows far larger than the image
+        img_p, msk_p = image, mask.astype(np.uint8)
+        for _ in range(reps):
+            p = min(pad, min(img_p.shape[:2]) - 1)
+            img_p = cv2.copyMakeBorder(img_p, p, p, p, p, cv2.BORDER_REFLECT_101)
+            msk_p = cv2.copyMakeBorder(msk_p, p, p, p, p, cv2.BORDER_REFLECT_101)
+        off = (img_p.shape[0] - h) // 2
+    else:
+        img_p, msk_p, off = image, mask.astype(np.uint8), 0
+    win = img_p[top + off : top + off + side, left + off : left + off + side]
+    wmask = msk_p[top + off : top + off + side, left + off : left + off + side].astype(bool)
+    return np.ascontiguousarray(win), wmask, (top, left, side)
+
+
+def _paste_window(image: np.ndarray, mask: np.ndarray, prediction: np.ndarray, box) -> np.ndarray:
+    """The image with the whole window ``box`` (clipped to the image) replaced by ``prediction``:
+    Poisson blending then follows the prediction's own gradients at the hole's edge too."""
+    top, left, side = box
+    h, w = mask.shape
+    r0, r1, c0, c1 = max(top, 0), min(top + side, h), max(left, 0), min(left + side, w)
+    out = image.copy()
+    out[r0:r1, c0:c1] = prediction[r0 - top : r1 - top, c0 - left : c1 - left]
+    return out
+
+
+def _blend(image: np.ndarray, mask: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Poisson blending (Perez et al. 2003) of ``source`` into ``image``'s hole, solved on the
+    hole's bounding box only (the solution depends only on the hole and its boundary)."""
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    r0, r1 = max(ys.min() - 1, 0), min(ys.max() + 2, h)
+    c0, c1 = max(xs.min() - 1, 0), min(xs.max() + 2, w)
+    out = image.copy()
+    out[r0:r1, c0:c1] = poisson_blend(image[r0:r1, c0:c1], source[r0:r1, c0:c1], mask[r0:r1, c0:c1])
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _unavailable_reason(model: str) -> tuple[bool, str]:
+    return weights.check(model)
+
+
+_FACES_NOTE = "Trained on 64 px CelebA faces: on other images it still runs, but expect face-like colours and shapes."
+
+
+@register
+class ContextEncoder(InpaintMethod):
+    """Context Encoder, Pathak et al. 2016: encoder, channel-wise fully connected layer, decoder."""
+
+    name = "context_encoder"
+    title = "Context Encoder (faces, 64 px)"
+    family = "learned"
+    speed = "fast"
+    needs_weights = True
+    trained_on = "faces"
+    model = "context_encoder_faces"
+    citation = Citation(
+        "D. Pathak, P. Krähenbühl, J. Donahue, T. Darrell, A. A. Efros", "Context Encoders: Feature Learning by Inpainting",
+        "CVPR", 2016, "https://doi.org/10.1109/CVPR.2016.278",
+    )
+    params = (Param("blend", True, "Poisson-blend the prediction into the image (else paste it)."),)
+    card = MethodCard(
+        idea="A convolutional encoder compresses the image around the hole, a channel-wise fully connected layer "
+        "spreads information across the whole region, and a decoder paints the centre region. It is trained with "
+        "an L2 loss (overlap with the known border weighted x10) plus a small adversarial loss. "
+        "It is a fixed-size model: the hole is cut out in a square window, resized to 64 px, filled and blended back. "
+        + _FACES_NOTE,
+        formula=r"\mathcal{L} = \lambda_{rec}\|\hat M \odot (x - F((1-\hat M)\odot x))\|_2^2 + \lambda_{adv}\,\mathcal{L}_{adv}",
+        fails_when="Holes that are not compact (the window grows with the hole's bounding box and detail is lost), "
+        "anything that is not a face, and high resolution (the prediction is 32x32 pixels, upscaled).",
+    )
+
+    def availability(self):
+        return _unavailable_reason(self.model)
+
+    def fill(self, image, mask, params, ctx):
+        torch = _torch()
+        cfg, nets = weights.load(self.model)
+        size, ov = cfg["size"], cfg["overlap"]
+        inner = size // 2 - 2 * ov
+        win, wmask, box = _window(image, mask, inner / size, minimum=size // 2)
+        side = box[2]
+        x = _resize(win, size, size)
+        m = _resize_mask(wmask, size, size)
+        ctx.progress(0.2, "Context Encoder: encoding the context")
+        inp = torch.from_numpy(np.concatenate([(x * 2 - 1) * ~m[..., None], m[..., None]], 2).transpose(2, 0, 1).copy())
+        with torch.no_grad():
+            patch = nets["generator"](inp[None].float())[0].numpy().transpose(1, 2, 0)
+        canvas = x.copy()
+        canvas[size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = (patch + 1) / 2
+        prediction = _resize(np.clip(canvas, 0, 1).astype(np.float32), side, side)
+        source = _paste_window(image, mask, prediction, box)
+        if ctx.trace is not None:
+            ctx.trace["learned"] = {"network_input": x * ~m[..., None], "network_output": canvas, "window": box}
+        ctx.progress(0.7, "Context Encoder: Poisson blending")
+        return _blend(image, mask, source) if params["blend"] else source
+
+
+def glcic_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net) -> np.ndarray:
+    """Run the completion network once on the whole image (padded to a multiple of 4)."""
+    torch = _torch()
+    h, w = mask.shape
+    ph, pw = (-h) % 4, (-w) % 4
+    mean = np.asarray(cfg["mean_pixel"], np.float32)
+    filled = np.where(mask[..., None], mean, image).astype(np.float32)
+    inp = np.concatenate([filled, mask[..., None].astype(np.float32)], 2)
+    if ph or pw:
+        inp = cv2.copyMakeBorder(inp, 0, ph, 0, pw, cv2.BORDER_REFLECT_101 if min(h, w) > 1 else cv2.BORDER_REPLICATE)
+    with torch.no_grad():
+        out = net(torch.from_numpy(inp.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
+    return out[:h, :w].astype(np.float32)
+
+
+def glcic_postprocess(image: np.ndarray, mask: np.ndarray, completed: np.ndarray) -> np.ndarray:
+    """Iizuka et al.'s post-processing: the hole is first filled by fast marching (Telea 2004), which
+    gives the Poisson solve a complete target, then the network's output is Poisson-blended in."""
+    target = cv2.inpaint(np.clip(image * 255, 0, 255).astype(np.uint8), mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    target = np.where(mask[..., None], target.astype(np.float32) / 255.0, image)
+    return _blend(target, mask, completed)
+
+
+@register
+class GLCIC(InpaintMethod):
+    """Globally and Locally Consistent Image Completion, Iizuka, Simo-Serra and Ishikawa 2017."""
+
+    name = "glcic"
+    title = "Globally and locally consistent completion (scenes)"
+    family = "learned"
+    speed = "medium"
+    needs_weights = True
+    model = "glcic_scenes"
+    context_margin = 96
+    citation = Citation(
+        "S. Iizuka, E. Simo-Serra, H. Ishikawa", "Globally and Locally Consistent Image Completion",
+        "ACM Transactions on Graphics 36(4) (SIGGRAPH)", 2017, "https://doi.org/10.1145/3072959.3073659",
+    )
+    params = (Param("postprocess", True, "Fast-marching fill + Poisson blending of the network's output, as in the paper."),)
+    card = MethodCard(
+        idea="A fully convolutional completion network with dilated convolutions in its middle sees a wide context "
+        "and fills holes of any shape at the image's own resolution. It is trained first with a reconstruction loss, "
+        "then against a global and a local discriminator so that the fill is consistent with the whole image and "
+        "sharp in the hole.",
+        formula=r"\min_C \max_D \mathbb{E}[L(x, M_c) + \alpha \log D(x, M_d) + \alpha \log(1 - D(C(x, M_c), M_c))]",
+        fails_when="Holes much larger than the ones seen in training (a grey, blurred fill), and structures it never "
+        "saw; this small CPU-trained model is far weaker than the paper's.",
+    )
+
+    def availability(self):
+        return _unavailable_reason(self.model)
+
+    def fill(self, image, mask, params, ctx):
+        cfg, nets = weights.load(self.model)
+        ctx.progress(0.1, "GLCIC: completion network")
+        completed = glcic_complete(image, mask, cfg, nets["completion"])
+        if ctx.trace is not None:
+            ctx.trace["learned"] = {"network_output": completed}
+        if not params["postprocess"]:
+            return completed
+        ctx.progress(0.7, "GLCIC: fast marching + Poisson blending")
+        return glcic_postprocess(image, mask, completed)
+
+
+@register
+class GLCICFaces(GLCIC):
+    """The same completion network and post-processing, trained on 64 px CelebA faces."""
+
+    name = "glcic_faces"
+    title = "Globally and locally consistent completion (faces)"
+    trained_on = "faces"
+    model = "glcic_faces"
+    card = MethodCard(
+        idea=GLCIC.card.idea + " " + _FACES_NOTE,
+        formula=GLCIC.card.formula,
+        fails_when="Anything that is not a frontal face at about the training scale (faces filling a 64 px crop); "
+        "holes much larger than in training; this small CPU-trained model is far weaker than the paper's.",
+    )
+
+
+def importance_weights(known: np.ndarray, window: int = 7) -> np.ndarray:
+    """Yeh et al.'s W: for a known pixel, the fraction of hole pixels in its ``window`` x ``window``
+    neighbourhood; 0 in the hole (known pixels far from the hole do not matter)."""
+    hole_share = cv2.blur((~known).astype(np.float32), (window, window), borderType=cv2.BORDER_REFLECT)
+    return np.where(known, hole_share, 0.0).astype(np.float32)
+
+
+@register
+class SemanticDCGAN(InpaintMethod):
+    """Semantic image inpainting with deep generative models, Yeh et al. 2017 (a DCGAN on 64 px faces)."""
+
+    name = "semantic_dcgan"
+    title = "Semantic inpainting, DCGAN (faces, 64 px)"
+    family = "learned"
+    speed = "medium"
+    needs_weights = True
+    trained_on = "faces"
+    model = "dcgan_faces"
+    citation = Citation(
+        "R. A. Yeh, C. Chen, T. Y. Lim, A. G. Schwing, M. Hasegawa-Johnson, M. N. Do",
+        "Semantic Image Inpainting with Deep Generative Models", "CVPR", 2017, "https://doi.org/10.1109/CVPR.2017.728",
+    )
+    params = (
+        Param("iterations", 300, "Adam steps on z (scaled down to 40, with at most 4 restarts, for holes under 32x32 px).",
+              10, 3000, 10),
+        Param("restarts", 8, "Random starting z optimised in parallel; the best is kept.", 1, 64, 1),
+        Param("prior_weight", 0.003, "lambda of the prior loss lambda*log(1 - D(G(z))).", 0.0, 1.0, 0.001),
+        Param("window", 7, "Side of the neighbourhood of the importance weights W.", 3, 21, 2),
+    )
+    card = MethodCard(
+        idea="A DCGAN generator G learned what faces look like; inpainting searches the latent code z whose image "
+        "G(z) best agrees with the known pixels near the hole (weighted by W) while the discriminator still finds it "
+        "real. G(z) is then Poisson-blended into the hole. " + _FACES_NOTE,
+        formula=r"\hat z = \arg\min_z \|W \odot (G(z) - y)\|_1 + \lambda \log(1 - D(G(z)))",
+        fails_when="Anything outside what the generator can produce (non-faces, unusual poses), and holes that are "
+        "not compact; the result depends on the starting z (the seed).",
+    )
+
+    def availability(self):
+        return _unavailable_reason(self.model)
+
+    def fill(self, image, mask, params, ctx):
+        torch = _torch()
+        cfg, nets = weights.load(self.model)
+        G, D = nets["generator"], nets["discriminator"]
+        size, z_dim = cfg["size"], cfg["z_dim"]
+        win, wmask, box = _window(image, mask, 0.6, minimum=size // 2)
+        side = box[2]
+        y = _resize(win, size, size)
+        m = _resize_mask(wmask, size, size)
+        known = ~m
+        W = importance_weights(known, params["window"])
+        iters, restarts = params["iterations"], params["restarts"]
+        hole_px = int(mask.sum())
+        if hole_px < 1024:  # small holes (under 32x32 px) are explained by few pixels: a shorter search
+            iters = min(iters, max(40, int(iters * hole_px / 1024)))
+            restarts = min(restarts, 4)
+        y_t = torch.from_numpy((y * 2 - 1).transpose(2, 0, 1).copy())[None]
+        w_t = torch.from_numpy(W)[None, None]
+        gen = torch.Generator().manual_seed(int(ctx.rng.integers(2**31)))
+        z = (torch.rand(restarts, z_dim, generator=gen) * 2 - 1).requires_grad_(True)
+        opt = torch.optim.Adam([z], lr=0.03)
+        lam = params["prior_weight"]
+        for p in list(G.parameters()) + list(D.parameters()):
+            p.requires_grad_(False)
+        losses = []
+        for it in range(iters):
+            g = G(z)
+            context = (w_t * (g - y_t)).abs().flatten(1).sum(1)
+            prior = -torch.nn.functional.softplus(D(g))  # log(1 - sigmoid(logit))
+            loss = context + lam * prior
+            opt.zero_grad()
+            loss.sum().backward()
+            opt.step()
+            with torch.no_grad():
+                z.clamp_(-1, 1)
+            losses.append(loss.detach().min().item())
+            if it % 10 == 0 or it == iters - 1:
+                ctx.progress(0.05 + 0.85 * (it + 1) / iters, f"Semantic inpainting: z search {it + 1}/{iters}")
+        with torch.no_grad():
+            g = G(z)
+            final = (w_t * (g - y_t)).abs().flatten(1).sum(1) + lam * -torch.nn.functional.softplus(D(g))
+            best = int(torch.argmin(final))
+            gz = ((g[best].numpy().transpose(1, 2, 0) + 1) / 2).clip(0, 1).astype(np.float32)
+        prediction = _resize(gz, side, side)
+        source = _paste_window(image, mask, prediction, box)
+        if ctx.trace is not None:
+            ctx.trace["learned"] = {"G(z)": gz, "W": W, "loss_per_iteration": np.array(losses), "window": box}
+        ctx.progress(0.95, "Semantic inpainting: Poisson blending")
+        return _blend(image, mask, source)
+
+
+def _patch_matrix(torch, feats, positions, k: int = 3):
+    """(N, C*k*k) feature patches at ``positions`` (flat indices of the feature map)."""
+    cols = torch.nn.functional.unfold(feats, k, padding=k // 2)[0]  # (C*k*k, H*W)
+    return cols[:, positions].T
+
+
+@register
+class NeuralPatchSynthesis(InpaintMethod):
+    """Multi-scale neural patch synthesis, Yang et al. 2017, with GLCIC as content network and a
+    random-weight convolutional network as texture network."""
+
+    name = "neural_patch_synthesis"
+    title = "Multi-scale neural patch synthesis"
+    family = "learned"
+    speed = "slow"
+    needs_weights = True
+    model = "glcic_scenes"
+    context_margin = 64
+    citation = Citation(
+        "C. Yang, X. Lu, Z. Lin, E. Shechtman, O. Wang, H. Li",
+        "High-Resolution Image Inpainting using Multi-Scale Neural Patch Synthesis", "CVPR", 2017,
+        "https://doi.org/10.1109/CVPR.2017.434",
+    )
+    params = (
+        Param("iterations", 30, "Optimisation steps per scale.", 0, 300, 5),
+        Param("texture_weight", 1.0, "alpha: weight of the texture term (0 = content network + TV only).", 0.0, 100.0, 0.1),
+        Param("tv_weight", 0.05, "beta: weight of the total-variation term.", 0.0, 10.0, 0.01),
+        Param("coarse_side", 128, "Long side (px) of the coarsest scale, where the content network runs.", 32, 512, 16),
+        Param("step_size", 0.003, "Adam step on the pixel values (0-1 scale).", 0.0001, 0.1, 0.0005),
+    )
+    card = MethodCard(
+        idea="A content network (here our GLCIC model) predicts the hole at low resolution; then, scale by scale up "
+        "to the image's size, the fill is optimised to stay close to the upsampled prediction while its feature "
+        "patches match their nearest neighbours outside the hole, which brings back sharp texture. Our texture "
+        "network is a fixed random-weight CNN (3 conv layers), since no pretrained VGG is available here.",
+        formula=r"\tilde x = \arg\min_x \|h(x,R) - h(x_i,R)\|_2^2 + \alpha \tfrac{1}{|R^\phi|}\sum_{i\in R^\phi}\|h(\phi(x),P_i) - h(\phi(x),P_{nn(i)})\|_2^2 + \beta\,\Upsilon(x)",
+        fails_when="Wrong structure from the content network cannot be repaired by the texture term; repetitive "
+        "patches can be copied into places where they do not belong; slow at high resolution.",
+    )
+
+    def availability(self):
+        return _unavailable_reason(self.model)
+
+    def fill(self, image, mask, params, ctx):
+        torch = _torch()
+        from ..learned.nets import RandomTextureFeatures
+
+        cfg, nets = weights.load(self.model)
+        h, w = mask.shape
+        n_up = max(0, math.ceil(math.log2(max(h, w) / params["coarse_side"])))
+        shapes = [(max(1, round(h / 2**k)), max(1, round(w / 2**k))) for k in range(n_up, -1, -1)]
+        features = RandomTextureFeatures()
+        iters, alpha, beta = params["iterations"], params["texture_weight"], params["tv_weight"]
+        hole_px = int(mask.sum())
+        if hole_px < 1024:  # small holes: fewer steps (they converge fast, and the app stays responsive)
+            iters = max(3, int(iters * hole_px / 1024)) if iters else 0
+        total = max(1, len(shapes) * (iters + 1))
+        done = 0
+        trace_scales = []
+        current = None
+        for s_idx, (sh, sw) in enumerate(shapes):
+            img_s = image if (sh, sw) == (h, w) else _resize(image, sw, sh)
+            m_s = mask if (sh, sw) == (h, w) else _resize_mask(mask, sw, sh)
+            if not m_s.any():
+                continue
+            if current is None:
+                ctx.progress(done / total, "Neural patch synthesis: content network")
+                current = glcic_postprocess(img_s, m_s, glcic_complete(img_s, m_s, cfg, nets["completion"]))
+                content_prediction = current.copy()
+            else:
+                current = _resize(current, sw, sh)
+            ref = torch.from_numpy(np.where(m_s[..., None], current, img_s).transpose(2, 0, 1).copy())[None]
+            hole = torch.from_numpy(m_s[None, None].astype(np.float32))
+            x = ref.clone().requires_grad_(True)
+            opt = torch.optim.Adam([x], lr=params["step_size"])
+            # texture: feature positions whose patch touches the hole vs. fully known ones
+            with torch.no_grad():
+                f0 = features(ref)
+            fh, fw = f0.shape[2:]
+            m_f = cv2.resize(m_s.astype(np.float32), (fw, fh), interpolation=cv2.INTER_AREA) > 0
+            touch = cv2.dilate(m_f.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+            queries = np.flatnonzero(touch.ravel())
+            candidates = np.flatnonzero(~touch.ravel())
+            use_texture = alpha > 0 and iters > 0 and queries.size > 0 and candidates.size > 0
+            if use_texture and candidates.size > 2048:
+                candidates = np.sort(ctx.rng.choice(candidates, 2048, replace=False))
+            q_t, c_t = torch.from_numpy(queries), torch.from_numpy(candidates)
+            nn_idx = None
+            for it in range(iters):
+                xin = x * hole + ref * (1 - hole)
+                content = (((xin - ref) ** 2) * hole).sum() / hole.sum().clamp(min=1) / 3
+                tv = ((xin[..., 1:, :] - xin[..., :-1, :]).abs().mean() + (xin[..., :, 1:] - xin[..., :, :-1]).abs().mean())
+                loss = content + beta * tv
+                if use_texture:
+                    feats = features(xin)
+                    pq = _patch_matrix(torch, feats, q_t)
+                    if nn_idx is None or it == iters // 2:  # nearest neighbours (squared feature distance)
+                        with torch.no_grad():
+                            pc = _patch_matrix(torch, feats, c_t)
+                            dist = (pq * pq).sum(1, keepdim=True) - 2 * pq @ pc.T + (pc * pc).sum(1)[None]
+                            nn_idx = dist.argmin(1)
+                            targets = pc[nn_idx]
+                            scale = targets.pow(2).mean().clamp(min=1e-8)
+                    loss = loss + alpha * ((pq - targets) ** 2).mean() / scale
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                done += 1
+                if it % 5 == 0 or it == iters - 1:
+                    ctx.progress(min(done / total, 0.99), f"Neural patch synthesis: scale {s_idx + 1}/{len(shapes)} "
+                                 f"({sw}x{sh}), step {it + 1}/{iters}")
+            with torch.no_grad():
+                current = (x * hole + ref * (1 - hole))[0].numpy().transpose(1, 2, 0).clip(0, 1).astype(np.float32)
+            done += 1
+            trace_scales.append(current)
+        if current is None:  # the hole vanished at every scale (cannot happen with an any-coverage resize)
+            current = glcic_complete(image, mask, cfg, nets["completion"])
+        if current.shape[:2] != (h, w):
+            current = _resize(current, w, h)
+        if ctx.trace is not None:
+            ctx.trace["learned"] = {"content_prediction": content_prediction, "scales": trace_scales,
+                                    "texture_network": "random-weight CNN, 3 conv layers (seed 1234)"}
+        return current
