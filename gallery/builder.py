@@ -1,0 +1,504 @@
+"""The incremental gallery builder: every registered method on every case, stored compactly.
+
+Layout (the case-folder layout of :mod:`inpaint_core.cases`, which the voting study reads)::
+
+    <root>/<case_id>/original.webp   the intact image, WebP lossless (the ground truth)
+    <root>/<case_id>/mask.png        255 = hole
+    <root>/<case_id>/input.webp      the damaged photo, for text / watermark cases only
+    <root>/<case_id>/<method>.webp   each completion, WebP (lossy, quality 85)
+    <root>/<case_id>/case.json       case id, image, mask type, hole %, source, content hash
+    <root>/results.csv               one row per (case, method), see RESULT_COLUMNS
+    <root>/timing.csv                each method timed at several image sizes on one image
+
+Metrics are computed on each method's uncompressed output, before WebP encoding.
+
+Incremental: each row stores ``params_hash`` (a hash of the method's name, version, resolved
+parameters and seed, plus the SHA-256 of a learned method's weights) and ``case_hash`` (a hash of the case's pixels). A (method, case) pair is
+recomputed only when its row is missing, either hash differs, or its output file is missing.
+Jobs run on a process pool (``engine="local"``) or on a Dask cluster (``engine="dask"``); a job
+is a plain function of plain data, so both give the same rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from inpaint_core.base import all_methods, get_method
+from inpaint_core.cases import list_cases, read_case  # noqa: F401  (re-exported for readers)
+from inpaint_core.imageio import load_image, load_mask
+from inpaint_core.masks import hole_percent
+from inpaint_core.metrics import SSIM_VARIANT
+
+from .cases import CaseSpec
+
+RESULT_COLUMNS = [
+    "case", "image", "mask_type", "hole_percent", "method", "psnr", "ssim", "psnr_hole", "ssim_hole",
+    "seconds", "ssim_variant", "method_version", "params_hash", "seed", "status",
+    # beyond the documented table: what is needed to recompute a row and to explain a failure
+    "params", "case_hash", "error",
+]
+TIMING_COLUMNS = ["method", "size", "pixels", "hole_percent", "seconds", "status", "method_version", "params_hash", "seed",
+                  "protocol"]
+TIMING_PROTOCOL = "warm-1"  # change when the way of timing changes: every timing row is redone
+OUTPUT_EXT = ".webp"
+OUTPUT_QUALITY = 85
+DEFAULT_TIME_LIMIT = 60.0
+TIMING_SIZES = (128, 256, 512)
+TIMING_IMAGE = "astronaut"
+TIMING_MASK = "object"
+
+
+# ----------------------------------------------------------------------------- hashing
+def params_hash(method: str, version: str, params: dict, seed: int, weights: str = "") -> str:
+    """Short stable hash of what determines a method's output on a given case: name, version,
+    resolved parameters, seed, and for a learned method the SHA-256 of its weights."""
+    key = [method, str(version), params, int(seed)] + ([weights] if weights else [])
+    blob = json.dumps(key, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def weights_fingerprint(impl) -> str:
+    """SHA-256 (from its manifest) of a learned method's model file, or "" (no weights / none yet):
+    a retrained model invalidates its rows even when its code and version stay the same."""
+    model = getattr(impl, "model", None)
+    if not getattr(impl, "needs_weights", False) or not isinstance(model, str):
+        return ""
+    try:
+        from inpaint_core.learned.weights import MANIFEST_FILE, MODEL_FILE, model_dir
+
+        manifest = json.loads((model_dir(model) / MANIFEST_FILE).read_text())
+        return str(manifest["files"][MODEL_FILE]["sha256"])
+    except (ImportError, OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def method_key(method: str, overrides: dict | None, seed: int) -> tuple[dict, str, str]:
+    """(resolved params, version, params hash) of a method with ``overrides``."""
+    impl = get_method(method)
+    resolved = impl.resolve_params(overrides)
+    return resolved, impl.version, params_hash(impl.name, impl.version, resolved, seed, weights_fingerprint(impl))
+
+
+# ----------------------------------------------------------------------------- encoding
+def encode_output(image: np.ndarray, quality: int = OUTPUT_QUALITY) -> bytes:
+    """uint8 RGB -> WebP bytes (quality 1-100 lossy; 101 = lossless)."""
+    ok, buf = cv2.imencode(".webp", np.ascontiguousarray(image[..., ::-1]), [cv2.IMWRITE_WEBP_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("WebP encoding failed")
+    return buf.tobytes()
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+_NUMERIC = ("hole_percent", "psnr", "ssim", "psnr_hole", "ssim_hole", "seconds", "pixels")
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame = frame.copy()
+    for col in _NUMERIC:
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    frame.to_csv(tmp, index=False, float_format="%.10g")
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------------------- jobs
+@dataclasses.dataclass
+class Job:
+    """One (case, method) run, as plain data a worker process or a cluster node can take."""
+
+    case: str
+    method: str
+    params: dict
+    seed: int
+    params_hash: str
+    case_hash: str
+    original: np.ndarray  # uint8 RGB
+    mask: np.ndarray  # bool
+    time_limit: float | None
+    meta: dict  # image, mask_type, hole_percent (copied into the row)
+    encode: bool = True  # False for timing jobs (no output kept)
+    warmup: bool = False  # timing jobs: one untimed run on a small copy first (weights, JIT, caches)
+
+
+def _worker_setup() -> None:
+    """One thread per worker process: the pool is the parallelism."""
+    cv2.setNumThreads(1)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def run_job(job: Job) -> tuple[dict, bytes | None]:
+    """Run one job through :func:`inpaint_core.engine.run_one`; return (row, encoded output)."""
+    from inpaint_core.engine import run_one
+
+    if job.warmup:
+        small = max(1, job.original.shape[0] // 64)
+        run_one(job.original[::small, ::small], job.mask[::small, ::small], job.method, job.params, seed=job.seed,
+                time_limit=job.time_limit)
+    result = run_one(job.original, job.mask, job.method, job.params, seed=job.seed, time_limit=job.time_limit)
+    metrics = result.metrics
+    row = {
+        "case": job.case, **job.meta, "method": job.method,
+        "psnr": metrics.get("psnr", np.nan), "ssim": metrics.get("ssim", np.nan),
+        "psnr_hole": metrics.get("psnr_hole", np.nan), "ssim_hole": metrics.get("ssim_hole", np.nan),
+        "seconds": round(result.seconds, 4), "ssim_variant": SSIM_VARIANT, "method_version": result.version,
+        "params_hash": job.params_hash, "seed": job.seed, "status": result.status,
+        "params": json.dumps(job.params, sort_keys=True), "case_hash": job.case_hash, "error": result.error,
+    }
+    data = encode_output(result.output) if (job.encode and result.status == "ok") else None
+    return row, data
+
+
+# ----------------------------------------------------------------------------- engines
+def _local_map(fn: Callable, jobs: Sequence, workers: int) -> Iterator:
+    if workers <= 1:
+        for job in jobs:
+            yield fn(job)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    # spawn: a clean interpreter per worker (no forked threads or locks from the parent)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_setup)
+    try:
+        futures = [pool.submit(fn, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:  # on Ctrl-C or an error, drop the queued jobs instead of running them all first
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_map(fn: Callable, jobs: Sequence, workers: int, scheduler: str | None) -> Iterator:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise RuntimeError(
+            "The dask engine needs Dask's distributed scheduler: pip install distributed "
+            "(optional, not in requirements.txt)."
+        ) from None
+    if scheduler:  # an existing cluster
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        if cluster is not None:
+            client.run(_worker_setup)
+        futures = client.map(fn, list(jobs), pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def map_jobs(fn: Callable, jobs: Sequence, *, workers: int = 1, engine: str = "local",
+             scheduler: str | None = None) -> Iterator:
+    """Yield ``fn(job)`` for every job, in completion order, on the chosen engine."""
+    if not jobs:
+        return iter(())
+    if engine == "local":
+        return _local_map(fn, jobs, workers)
+    if engine == "dask":
+        return _dask_map(fn, jobs, workers, scheduler)
+    raise ValueError(f"Unknown engine {engine!r}; use 'local' or 'dask'.")
+
+
+def _progress(iterable: Iterable, total: int, desc: str, enabled: bool) -> Iterable:
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="run", dynamic_ncols=True)
+
+
+# ----------------------------------------------------------------------------- cases on disk
+def write_case_folder(root: Path, spec: CaseSpec) -> bool:
+    """Write a case's original, mask, damaged input and case.json unless already there
+    with the same pixels; return True if written (a changed case)."""
+    folder = root / spec.case_id
+    meta_path = folder / "case.json"
+    digest = spec.content_hash()
+    if meta_path.exists():
+        try:
+            old = json.loads(meta_path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("case_hash") == digest and (folder / "original.webp").exists() and (folder / "mask.png").exists():
+            return False
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():  # the pixels changed: old outputs are for another case
+        if stale.is_file():
+            stale.unlink()
+    _write_bytes(folder / "original.webp", encode_output(spec.original, 101))
+    ok, buf = cv2.imencode(".png", spec.mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    _write_bytes(folder / "mask.png", buf.tobytes())
+    if spec.damaged is not None:
+        _write_bytes(folder / "input.webp", encode_output(spec.damaged, 90))
+    meta = {
+        "case_id": spec.case_id, "image": spec.image, "mask_type": spec.mask_type,
+        "hole_percent": round(hole_percent(spec.mask), 2), "source": spec.source,
+        "mask_seed": spec.mask_seed, "size": list(spec.original.shape[:2]), "case_hash": digest,
+        "origin": "gallery",
+    }
+    (folder / "case.json").write_text(json.dumps(meta, indent=1))
+    return True
+
+
+def read_results(root: str | os.PathLike) -> pd.DataFrame:
+    """The gallery's results table (empty with the right columns if there is none)."""
+    path = Path(root) / "results.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    frame = pd.read_csv(path, dtype={"params_hash": str, "case_hash": str, "method_version": str,
+                                     "error": str, "params": str})
+    for col in RESULT_COLUMNS:
+        if col not in frame:
+            frame[col] = np.nan
+    frame["error"] = frame["error"].fillna("")
+    return frame[RESULT_COLUMNS]
+
+
+def read_timing(root: str | os.PathLike) -> pd.DataFrame:
+    path = Path(root) / "timing.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=TIMING_COLUMNS)
+    return pd.read_csv(path, dtype={"params_hash": str, "method_version": str})
+
+
+# ----------------------------------------------------------------------------- build
+@dataclasses.dataclass
+class BuildReport:
+    """What one build did."""
+
+    computed: list[tuple[str, str]]  # (case, method) pairs run this time
+    skipped: int  # pairs that were already up to date
+    timed: list[tuple[str, int]]  # (method, size) timing runs
+    seconds: float
+    statuses: dict[str, int]
+
+    def summary(self) -> str:
+        states = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())) or "nothing run"
+        return (f"{len(self.computed)} runs computed ({states}), {self.skipped} up to date, "
+                f"{len(self.timed)} timing runs, {self.seconds:.1f} s")
+
+
+def _order_rows(frame: pd.DataFrame, case_order: list[str], method_order: list[str]) -> pd.DataFrame:
+    rank_case = {c: i for i, c in enumerate(case_order)}
+    rank_method = {m: i for i, m in enumerate(method_order)}
+    key = frame["case"].map(lambda c: rank_case.get(c, len(rank_case))) * 10_000 + frame["method"].map(
+        lambda m: rank_method.get(m, len(rank_method)))
+    return frame.assign(_k=key.values).sort_values(["_k", "case", "method"]).drop(columns="_k").reset_index(drop=True)
+
+
+def build(
+    root: str | os.PathLike,
+    cases: Sequence[CaseSpec] | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+    params: dict[str, dict] | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    timing_sizes: Sequence[int] | None = TIMING_SIZES,
+    progress: bool = False,
+    retry_failed: bool = False,
+    checkpoint_every: int = 20,
+) -> BuildReport:
+    """Bring the gallery at ``root`` up to date; return what was done.
+
+    Parameters
+    ----------
+    cases : the cases (default: :func:`gallery.cases.shipped_cases`).
+    methods : method names (default: every registered method). Rows of methods no longer
+        registered are dropped only when ``methods`` is None.
+    params : per-method parameter overrides; a change invalidates that method's rows.
+    seed : the seed each method runs with (recorded per row).
+    workers, engine, scheduler : ``engine="local"`` runs a process pool of ``workers``
+        (1 = in this process); ``engine="dask"`` a Dask LocalCluster of ``workers`` processes,
+        or the existing cluster at ``scheduler`` (address).
+    time_limit : seconds per run; a run past it is stored with status "timeout".
+    timing_sizes : image sides at which each method is timed on one image (None: skip).
+    retry_failed : recompute rows stored with status error / timeout.
+    """
+    start = time.perf_counter()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    prune_cases = cases is None
+    if cases is None:
+        from .cases import shipped_cases
+
+        cases = shipped_cases()
+    registered = [m.name for m in all_methods()]
+    prune_methods = methods is None
+    method_names = list(registered if methods is None else methods)
+    keys = {m: method_key(m, (params or {}).get(m), seed) for m in method_names}  # unknown names fail here
+
+    # 1. cases on disk
+    changed_cases = {spec.case_id for spec in cases if write_case_folder(root, spec)}
+    case_ids = [spec.case_id for spec in cases]
+
+    # 2. which (case, method) rows are up to date
+    table = read_results(root)
+    if prune_methods:
+        gone = ~table["method"].isin(registered)
+        for case_id, method in table.loc[gone, ["case", "method"]].itertuples(index=False):
+            (root / str(case_id) / f"{method}{OUTPUT_EXT}").unlink(missing_ok=True)
+        table = table[~gone]
+    if prune_cases:  # the shipped set: cases no longer defined leave with their rows
+        table = table[table["case"].isin(case_ids)]
+        for folder in root.iterdir():
+            if folder.is_dir() and folder.name not in case_ids and (folder / "case.json").exists():
+                if json.loads((folder / "case.json").read_text()).get("origin") == "gallery":
+                    shutil.rmtree(folder)
+    current = {(r.case, r.method): r for r in table.itertuples(index=False)}
+    # a method that was unavailable (weights missing) is run once it becomes available
+    available = {name: get_method(name).availability()[0] for name in method_names}
+    jobs: list[Job] = []
+    for spec in cases:
+        digest = spec.content_hash()
+        meta = {"image": spec.image, "mask_type": spec.mask_type, "hole_percent": round(hole_percent(spec.mask), 2)}
+        for name in method_names:
+            resolved, version, p_hash = keys[name]
+            row = current.get((spec.case_id, name))
+            up_to_date = (
+                row is not None and row.params_hash == p_hash and row.case_hash == digest
+                and spec.case_id not in changed_cases
+                and (row.status != "ok" or (root / spec.case_id / f"{name}{OUTPUT_EXT}").exists())
+                and not (retry_failed and row.status in {"error", "timeout"})
+                and not (row.status == "unavailable" and available[name])
+            )
+            if not up_to_date:
+                jobs.append(Job(spec.case_id, name, resolved, seed, p_hash, digest, spec.original, spec.mask,
+                                time_limit, meta))
+    skipped = len(cases) * len(method_names) - len(jobs)
+    speed_rank = {"slow": 0, "medium": 1, "fast": 2}
+    jobs.sort(key=lambda j: speed_rank.get(get_method(j.method).speed, 1))  # longest first: a shorter tail
+
+    # 3. run what is missing, writing outputs as they come and the table every few results
+    done_keys = {(j.case, j.method) for j in jobs}
+    kept = table[[(c, m) not in done_keys for c, m in zip(table["case"], table["method"])]] if len(table) else table
+    new_rows: list[dict] = []
+    statuses: dict[str, int] = {}
+
+    def flush() -> None:
+        frame = pd.concat([kept, pd.DataFrame(new_rows, columns=RESULT_COLUMNS)], ignore_index=True) if new_rows else kept
+        _write_csv(root / "results.csv", _order_rows(frame[RESULT_COLUMNS], case_ids, registered))
+
+    results = map_jobs(run_job, jobs, workers=workers, engine=engine, scheduler=scheduler)
+    try:
+        for i, (row, data) in enumerate(_progress(results, len(jobs), "gallery", progress), 1):
+            out_path = root / row["case"] / f"{row['method']}{OUTPUT_EXT}"
+            if data is not None:
+                _write_bytes(out_path, data)
+            else:
+                out_path.unlink(missing_ok=True)
+            new_rows.append(row)
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+            if i % checkpoint_every == 0:
+                flush()
+    finally:  # an interrupted build keeps what it finished
+        flush()
+        if hasattr(results, "close"):
+            results.close()
+
+    # 4. time each method at several sizes on one image
+    timed: list[tuple[str, int]] = []
+    if timing_sizes:
+        timed = build_timing(root, method_names, params=params, seed=seed, sizes=timing_sizes, workers=workers,
+                             engine=engine, scheduler=scheduler, time_limit=time_limit, progress=progress,
+                             prune=prune_methods, registered=registered)
+    return BuildReport([(j.case, j.method) for j in jobs], skipped, timed, time.perf_counter() - start, statuses)
+
+
+def build_timing(
+    root: Path,
+    method_names: Sequence[str],
+    *,
+    params: dict[str, dict] | None = None,
+    seed: int = 0,
+    sizes: Sequence[int] = TIMING_SIZES,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    progress: bool = False,
+    prune: bool = False,
+    registered: Sequence[str] = (),
+) -> list[tuple[str, int]]:
+    """Time every method on one image and hole type at each size in ``sizes`` (timing.csv).
+
+    Each timed run follows an untimed warm-up run on a ~64 px copy in the same process, so
+    that loading weights or compiling kernels is not counted as the cost of the image size.
+
+    Incremental like the gallery: a (method, size) row is redone when its params hash changes.
+    """
+    from .cases import make_case
+
+    table = read_timing(root)
+    if prune and len(table):
+        table = table[table["method"].isin(list(registered))]
+    if len(table) and "protocol" in table:
+        table = table[table["protocol"] == TIMING_PROTOCOL]
+    else:
+        table = table.iloc[0:0]
+    current = {(r.method, int(r.size)): r.params_hash for r in table.itertuples(index=False)}
+    specs = {size: make_case(TIMING_IMAGE, TIMING_MASK, size) for size in sizes}
+    jobs = []
+    for name in method_names:
+        resolved, _, p_hash = method_key(name, (params or {}).get(name), seed)
+        for size, spec in specs.items():
+            if current.get((name, size)) != p_hash:
+                meta = {"image": spec.image, "mask_type": spec.mask_type, "hole_percent": round(hole_percent(spec.mask), 2)}
+                jobs.append(Job(f"timing-{size}", name, resolved, seed, p_hash, "", spec.original, spec.mask,
+                                time_limit, meta, encode=False, warmup=True))
+    if not jobs:
+        return []
+    redo = {(j.method, int(j.case.split("-")[1])) for j in jobs}
+    keep = table[[(m, int(s)) not in redo for m, s in zip(table["method"], table["size"])]] if len(table) else table
+    rows = []
+    for row, _ in _progress(map_jobs(run_job, jobs, workers=workers, engine=engine, scheduler=scheduler),
+                            len(jobs), "timing", progress):
+        size = int(row["case"].split("-")[1])
+        rows.append({"method": row["method"], "size": size, "pixels": size * size, "hole_percent": row["hole_percent"],
+                     "seconds": row["seconds"], "status": row["status"], "method_version": row["method_version"],
+                     "params_hash": row["params_hash"], "seed": row["seed"], "protocol": TIMING_PROTOCOL})
+    frame = pd.concat([keep, pd.DataFrame(rows, columns=TIMING_COLUMNS)], ignore_index=True)
+    frame = frame.sort_values(["method", "size"]).reset_index(drop=True)
+    _write_csv(root / "timing.csv", frame[TIMING_COLUMNS])
+    return sorted(redo)
+
+
+# ----------------------------------------------------------------------------- reading back
+def recompute_row(root: str | os.PathLike, row: pd.Series, *, time_limit: float | None = DEFAULT_TIME_LIMIT) -> dict:
+    """Run a stored row's method again on its stored case with its stored params and seed."""
+    from inpaint_core.engine import run_one
+
+    case = read_case(Path(root) / str(row["case"]))
+    original, mask = load_image(case.original_path), load_mask(case.mask_path)
+    stored_params = json.loads(row["params"]) if isinstance(row["params"], str) and row["params"] else None
+    result = run_one(original, mask, str(row["method"]), stored_params, seed=int(row["seed"]), time_limit=time_limit)
+    return {"status": result.status, **result.metrics}
