@@ -422,7 +422,9 @@ def caption(result) -> str:
     if result.status != "ok":
         return f"{result.title}: {result.status}: {result.error}"
     m = result.metrics
-    return f"{result.title} | PSNR {m['psnr']:.2f} dB | SSIM {m['ssim']:.3f} | {result.seconds:.2f} s"
+    trained_on = get_method(result.method).trained_on
+    note = f" | trained on {trained_on}" if trained_on else ""
+    return f"{result.title} | PSNR {m['psnr']:.2f} dB | SSIM {m['ssim']:.3f} | {result.seconds:.2f} s{note}"
 
 
 def _grid(tiles: list) -> gr.Gallery:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 from pathlib import Path
 
 import cv2
@@ -20,6 +19,7 @@ from inpaint_core.base import get_method
 from inpaint_core.imageio import load_image, load_mask
 from inpaint_core.masks import generate_mask
 from inpaint_core.metrics import psnr, ssim
+from tests.netutil import free_port
 
 METHODS = ["telea", "harmonic"]
 SHIPPED = Path(__file__).resolve().parent.parent / "gallery" / "data"
@@ -174,11 +174,6 @@ def test_shipped_gallery_agrees_with_recomputed_rows():
                 f"{row['case']} / {row['method']} / {metric} (sample seed {seed})")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_gallery_tab_through_client(tmp_path):
     import gradio as gr
@@ -191,7 +186,7 @@ def test_gallery_tab_through_client(tmp_path):
     build(tmp_path, cases, methods=METHODS, timing_sizes=(32, 64))
     with gr.Blocks() as demo:
         build_gallery_tab(AppConfig(gallery_dir=tmp_path))
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)

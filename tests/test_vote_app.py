@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import socket
 import time
 from pathlib import Path
 
@@ -16,16 +15,12 @@ from PIL import Image
 
 from inpaint_app.config import AppConfig
 from inpaint_app.vote_tab import build_vote_tab
+from tests.netutil import free_port
 from inpaint_core.cases import write_case
 
 METHODS = ("zebrafill", "quuxpaint", "blurbotron")  # unusual names: any occurrence in the page is a leak
 CHROMIUM = Path("/usr/bin/chromium")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +37,7 @@ def app(tmp_path_factory):
     with gr.Blocks() as demo:
         with gr.Tab("Vote"):
             build_vote_tab(config)
-    port = _free_port()
+    port = free_port()
     demo.queue(default_concurrency_limit=4).launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
     )

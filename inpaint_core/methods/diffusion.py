@@ -12,7 +12,7 @@ import numpy as np
 from ..base import Citation, InpaintMethod, MethodCard, Param, register
 from ..poisson import solve_biharmonic, solve_guided
 
-_RADIUS = Param("radius", 5, "Neighbourhood radius (px) used to estimate each filled pixel.", 1, 30, 1)
+_RADIUS = Param("radius", 3, "Neighbourhood radius (px) used to estimate each filled pixel.", 1, 30, 1)
 
 
 def _opencv_inpaint(image: np.ndarray, mask: np.ndarray, radius: int, flag: int) -> np.ndarray:
@@ -114,6 +114,7 @@ class Biharmonic(InpaintMethod):
         "S. B. Damelin, N. S. Hoang", "On Surface Completion and Image Inpainting by Biharmonic Functions: Numerical Aspects",
         "Int. J. Math. Math. Sci.", 2018, "https://doi.org/10.1155/2018/3950312",
     )
+    version = "2"  # 2: minimum-degree LU ordering (same model, rounding-level differences)
     context_margin = 2
     card = MethodCard(
         idea="Like the harmonic fill but of fourth order: it continues both the values and the slopes across "
