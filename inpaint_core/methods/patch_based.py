@@ -107,8 +107,8 @@ def wexler_complete(
     hole: np.ndarray,
     *,
     patch_size: int = 7,
-    levels: int = 5,
-    iterations: int = 4,
+    levels: int = 4,
+    iterations: int = 5,
     seed: int = 0,
     gamma: float = 1.3,
     progress=None,
@@ -126,20 +126,28 @@ def wexler_complete(
         base, lhole = pyramid[level]
         h, w = lhole.shape
         img = base.copy()
-        if current is None:
-            img = _telea(img, lhole)
-        else:
-            up = cv2.resize(current, (w, h), interpolation=cv2.INTER_LINEAR)
-            img[lhole] = up[lhole]
-        valid = valid_source_centres(~lhole, patch_size)
-        if not valid.any():  # tiny image or huge hole: allow any in-image centre with a known centre pixel
-            valid = valid_source_centres(np.ones_like(lhole), patch_size) & ~lhole
         targets = cv2.dilate(lhole.astype(np.uint8), np.ones((patch_size, patch_size), np.uint8)).astype(bool)
         ty, tx = np.nonzero(targets)
         # Wexler's confidence: pixels deep inside the hole are less trustworthy, alpha = gamma^-dist
         depth = cv2.distanceTransform(lhole.astype(np.uint8), cv2.DIST_L2, 3)
         alpha = gamma ** (-depth[ty, tx].astype(np.float64))
-        init = None if nnf is None else _upsample_nnf(nnf, (h, w))
+        if current is None:
+            img = _telea(img, lhole)
+            init = None
+        else:
+            up = cv2.resize(current, (w, h), interpolation=cv2.INTER_LINEAR)
+            img[lhole] = up[lhole]
+            # Wexler et al. / Barnes et al.: the finer level starts from a vote of the upsampled
+            # field over this level's own sharp pixels, not from the interpolated coarse colours
+            # (which are blurred, and would pull the search towards smooth patches)
+            init = _upsample_nnf(nnf, (h, w))
+            matched = init[..., 0] >= 0
+            init[..., 0] = np.where(matched, np.clip(init[..., 0], half, h - 1 - half), -1)
+            init[..., 1] = np.where(matched, np.clip(init[..., 1], half, w - 1 - half), -1)
+            img = _vote(img, lhole, init, alpha + 1e-10, ty, tx, half)
+        valid = valid_source_centres(~lhole, patch_size)
+        if not valid.any():  # tiny image or huge hole: allow any in-image centre with a known centre pixel
+            valid = valid_source_centres(np.ones_like(lhole), patch_size) & ~lhole
         n_iter = iterations + (2 if level == n_levels - 1 else 0)
         if valid.any():
             for it in range(n_iter):
@@ -150,7 +158,7 @@ def wexler_complete(
                 init = nnf
                 d = dist[ty, tx].astype(np.float64)
                 finite = np.isfinite(d)
-                sigma2 = max(float(np.percentile(d[finite], 75)) if finite.any() else 1.0, 1e-8)
+                sigma2 = max(float(np.max(d[finite])) if finite.any() else 1.0, 1e-8)
                 weights = np.where(finite, alpha * np.exp(-np.where(finite, d, 0.0) / (2.0 * sigma2)), 0.0) + 1e-10
                 img = _vote(img, lhole, nnf, weights, ty, tx, half)
                 done += 1
@@ -177,8 +185,8 @@ class PatchMatchCompletion(InpaintMethod):
     At each pyramid level, coarse to fine: PatchMatch finds, for every patch overlapping
     the hole, the most similar fully known patch; every hole pixel then becomes the
     weighted mean of the values its overlapping matches vote for (weight
-    ``gamma^-dist(boundary) * exp(-d / 2 sigma^2)``, sigma^2 the 75th percentile of the
-    match distances). The result is upsampled and refined at the next level.
+    ``gamma^-dist(boundary) * exp(-d / 2 sigma^2)``, sigma^2 the largest match distance of
+    the iteration, so that every coherent vote counts). The result is upsampled and refined at the next level.
 
     References: Wexler et al., IEEE TPAMI 29(3), 2007, https://doi.org/10.1109/TPAMI.2007.60;
     Barnes et al., ACM TOG 28(3), 2009, https://doi.org/10.1145/1531326.1531330.
@@ -195,9 +203,10 @@ class PatchMatchCompletion(InpaintMethod):
     )
     params = (
         _PATCH,
-        Param("levels", 5, "Most pyramid levels (fewer when the image or the hole gets too small).", 1, 8, 1),
-        Param("iterations", 4, "EM iterations (search + vote) per level; the coarsest gets 2 more.", 1, 20, 1),
+        Param("levels", 4, "Most pyramid levels (fewer when the image or the hole gets too small).", 1, 8, 1),
+        Param("iterations", 5, "EM iterations (search + vote) per level; the coarsest gets 2 more.", 1, 20, 1),
     )
+    version = "2"  # 2: finer levels start from a vote of the upsampled field (texture kept), flatter weights
     context_margin = 96
     card = MethodCard(
         idea="Finds the fill whose every patch looks like some patch of the known image: alternately match each "
