@@ -68,7 +68,9 @@ def rater(url: str, deadline: float, mode: str, stats: dict, lock: threading.Loc
 
     rnd = random.Random(seed)
     try:
-        client = Client(url, verbose=False)
+        # the pair's images stay on the server: a browser rater fetches them itself, and doing it
+        # here would put 50 downloaders on the server's own 2 cores
+        client = Client(url, verbose=False, download_files=False)
     except Exception as exc:  # noqa: BLE001
         with lock:
             stats["errors"].append(f"connect: {exc!r}")
