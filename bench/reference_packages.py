@@ -43,7 +43,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gallery.cases import square_resize  # noqa: E402
 from inpaint_core import inpaint  # noqa: E402
+from inpaint_core.imageio import load_image  # noqa: E402
 from inpaint_core.masks import generate_mask  # noqa: E402
 from inpaint_core.metrics import SSIM_VARIANT, score  # noqa: E402
 
@@ -64,12 +66,8 @@ class Entry:
 
 
 def load_square(path: Path, side: int = 512) -> np.ndarray:
-    """Centre-crop to a square and resize with INTER_AREA, as bench/patch_methods.py does."""
-    img = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    h, w = img.shape[:2]
-    s = min(h, w)
-    img = img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
-    return cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)
+    """Centre-crop to a square and resize (the gallery's own rule)."""
+    return square_resize(load_image(path), side)
 
 
 def ours(name: str) -> Fill:
