@@ -1,10 +1,11 @@
 """Load test of the Vote tab: simulated raters voting concurrently against the running app (loopback only).
 
 Starts a server process with only the Vote tab over a fresh SQLite file (synthetic case folders, or
-``--gallery DIR``), then runs ``--raters`` threads, each a gradio_client session that asks for a pair
-(``/vote_next_pair``), looks at it for 0.4-1.2 s like a person, and votes (``/vote_submit``), for
-``--duration`` seconds. Reports accepted votes against rows in the database, refusals, errors and
-round-trip times.
+``--gallery DIR``), then runs ``--raters`` simulated raters, each of which asks for a pair
+(``vote_next_pair``), looks at it for 0.4-1.2 s, and votes (``vote_submit``), for ``--duration``
+seconds. By default the raters are coroutines calling Gradio's REST API from one event loop, so the
+load generator costs little CPU; ``--client gradio`` uses one gradio_client per rater thread instead.
+Reports accepted votes against rows in the database, refusals, errors and round-trip times.
 
     python bench/vote_load.py                 # 50 raters, 60 s
     python bench/vote_load.py --duration 20   # shorter while developing
@@ -94,13 +95,66 @@ def rater(url: str, deadline: float, mode: str, stats: dict, lock: threading.Loc
                 stats["errors"].append(repr(exc)[:200])
             continue
         with lock:
-            stats["pair_ms"].append(1000 * (t1 - t0))
-            stats["vote_ms"].append(1000 * (t3 - t2))
-            if result.get("accepted"):
-                stats["accepted"] += 1
-                stats["too_fast"] += bool(result.get("too_fast"))
-            else:
-                stats["refused"][result.get("reason", "?")] = stats["refused"].get(result.get("reason", "?"), 0) + 1
+            _record(stats, (t0, t1, t2, t3), result)
+
+
+
+def _record(stats: dict, t: tuple[float, float, float, float], result: dict) -> None:
+    stats["pair_ms"].append(1000 * (t[1] - t[0]))
+    stats["vote_ms"].append(1000 * (t[3] - t[2]))
+    if result.get("accepted"):
+        stats["accepted"] += 1
+        stats["too_fast"] += bool(result.get("too_fast"))
+    else:
+        stats["refused"][result.get("reason", "?")] = stats["refused"].get(result.get("reason", "?"), 0) + 1
+
+
+async def _call(client, url: str, api: str, data: list, session: str):
+    """One call through Gradio's REST API (POST .../call/<api>, then read its event stream)."""
+    posted = await client.post(f"{url}gradio_api/call/{api}", json={"data": data, "session_hash": session})
+    posted.raise_for_status()
+    event_id = posted.json()["event_id"]
+    async with client.stream("GET", f"{url}gradio_api/call/{api}/{event_id}") as resp:
+        event = None
+        async for line in resp.aiter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(f"{api}: {line[5:].strip()}")
+                return json.loads(line[5:])
+    raise RuntimeError(f"{api}: the event stream ended without a result")
+
+
+async def _http_raters(url: str, raters: int, deadline: float, mode: str, stats: dict) -> None:
+    """``raters`` coroutines on one event loop: the load generator costs little CPU, so the
+    figures measure the server rather than 50 client libraries sharing its cores."""
+    import asyncio
+    import random
+
+    import httpx
+
+    async def one(i: int) -> None:
+        rnd, session = random.Random(i), f"load-{i:04d}"
+        async with httpx.AsyncClient(timeout=60) as client:
+            while time.time() < deadline:
+                try:
+                    t0 = time.perf_counter()
+                    out = await _call(client, url, "vote_next_pair", [mode, "", 0], session)
+                    t1 = time.perf_counter()
+                    if not out[2]:
+                        stats["errors"].append(f"no pair: {out[3]}")
+                        return
+                    await asyncio.sleep(rnd.uniform(0.4, 1.2))  # looking at the pair
+                    t2 = time.perf_counter()
+                    result = await _call(client, url, "vote_submit", [out[2], rnd.choice(["left", "right"])], session)
+                    t3 = time.perf_counter()
+                except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+                    stats["errors"].append(repr(exc)[:200])
+                    continue
+                _record(stats, (t0, t1, t2, t3), result[0])
+
+    await asyncio.gather(*(one(i) for i in range(raters)))
 
 
 def main() -> None:
@@ -109,6 +163,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--mode", default="Real or inpainted?", choices=["Real or inpainted?", "Which fill is better?"])
     parser.add_argument("--gallery", type=Path, default=None, help="case folders to use (default: synthetic)")
+    parser.add_argument("--client", default="http", choices=["http", "gradio"],
+                        help="http: async calls to Gradio's REST API from one event loop (default); "
+                        "gradio: one gradio_client per rater thread (heavier: it competes with the server for CPU)")
     parser.add_argument("--serve", nargs=2, metavar=("WORKDIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -141,14 +198,19 @@ def main() -> None:
             lock = threading.Lock()
             start = time.time()
             deadline = start + args.duration
-            threads = [
-                threading.Thread(target=rater, args=(url, deadline, args.mode, stats, lock, i), daemon=True)
-                for i in range(args.raters)
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=args.duration + 60)
+            if args.client == "http":
+                import asyncio
+
+                asyncio.run(_http_raters(url, args.raters, deadline, args.mode, stats))
+            else:
+                threads = [
+                    threading.Thread(target=rater, args=(url, deadline, args.mode, stats, lock, i), daemon=True)
+                    for i in range(args.raters)
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(timeout=args.duration + 60)
             elapsed = time.time() - start
             store = VoteStore(f"sqlite:///{workdir / 'votes.db'}")
             rows = store.count_votes()
@@ -161,7 +223,7 @@ def main() -> None:
         return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else float("nan")
 
     report = {
-        "raters": args.raters, "duration_s": round(elapsed, 1), "mode": args.mode,
+        "raters": args.raters, "client": args.client, "duration_s": round(elapsed, 1), "mode": args.mode,
         "accepted_votes": stats["accepted"], "rows_in_db": rows, "too_fast_flagged": stats["too_fast"],
         "refused": stats["refused"], "errors": len(stats["errors"]), "first_errors": stats["errors"][:3],
         "votes_per_s": round(stats["accepted"] / elapsed, 1),
