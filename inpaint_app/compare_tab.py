@@ -670,13 +670,14 @@ def build_compare_tab(config: AppConfig) -> None:
     # ---- methods and settings
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            gr.Markdown("**Methods**, by family (the fast ones are selected):")
+            gr.Markdown("**Methods**, by family (the fast general-purpose ones are selected):")
             with gr.Row(elem_id="compare-methods"):
                 family_groups = []
                 for family, names in layout.families:
                     family_groups.append(gr.CheckboxGroup(
                         [(methods[n].title, n) for n in names],
-                        value=[n for n in names if methods[n].speed == "fast"],
+                        # models trained on one domain (faces) stay opt-in for arbitrary photos
+                        value=[n for n in names if methods[n].speed == "fast" and not methods[n].trained_on],
                         label=_family_title(family), min_width=200,
                     ))
         with gr.Column(scale=2):
