@@ -19,9 +19,6 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 _OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1))
-# minimum-degree ordering on A^T + A suits the biharmonic normal equations (13-point, symmetric):
-# about half the fill-in and time of SuperLU's default COLAMD on a 25 % hole at 512 px
-_BIHARMONIC_ORDERING = "MMD_AT_PLUS_A"
 
 
 def _index_map(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,6 +123,17 @@ def poisson_blend(target: np.ndarray, source: np.ndarray, mask: np.ndarray) -> n
     return solve_guided(target, mask, guidance=source)
 
 
+def _biharmonic_ordering(mask: np.ndarray) -> str:
+    """SuperLU column ordering for the biharmonic normal equations. Measured at 512 px: for
+    a rectangular hole (a centre square, blocks) minimum degree on A^T + A has half the
+    fill-in and time of the default COLAMD (0.59 s against 1.14 s on a 25 % square), while
+    on strokes and blobs COLAMD is 1.4-2.6 times faster."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    box = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
+    return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * box else "COLAMD"
+
+
 def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Biharmonic fill: minimise ``sum_r (L u)_r^2`` over every pixel r whose Laplacian
     touches the hole, i.e. the normal equations ``(A^T A) u_h = -A^T c`` (Delta^2 u = 0
@@ -142,7 +150,7 @@ def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
     c = _known_term(known, values, A.shape[0])
     At = A.T.tocsr()
     normal = (At @ A).tocsc()
-    solution = spla.splu(normal, permc_spec=_BIHARMONIC_ORDERING).solve(-(At @ c))
+    solution = spla.splu(normal, permc_spec=_biharmonic_ordering(mask)).solve(-(At @ c))
     out = values.copy()
     ys, xs = np.nonzero(mask)
     out[ys, xs] = solution

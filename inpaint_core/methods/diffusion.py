@@ -114,7 +114,7 @@ class Biharmonic(InpaintMethod):
         "S. B. Damelin, N. S. Hoang", "On Surface Completion and Image Inpainting by Biharmonic Functions: Numerical Aspects",
         "Int. J. Math. Math. Sci.", 2018, "https://doi.org/10.1155/2018/3950312",
     )
-    version = "2"  # 2: minimum-degree LU ordering (same model, rounding-level differences)
+    version = "3"  # 3: LU ordering chosen by hole shape (same model, rounding-level differences)
     context_margin = 2
     card = MethodCard(
         idea="Like the harmonic fill but of fourth order: it continues both the values and the slopes across "
