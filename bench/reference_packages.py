@@ -14,7 +14,7 @@ patch offsets to be measured at 512 x 512 on this machine against:
 The reference packages are not project dependencies. Install them into a throwaway folder
 and point ``REF_PACKAGES`` at it (default ``/tmp/refpkgs``)::
 
-    /work/venv/bin/pip install --target /tmp/refpkgs --no-deps \
+    pip install --target /tmp/refpkgs --no-deps \
         pypatchmatch==2.2.0 patchmatch-cython==0.2.1 exemplar-based-inpainting==0.2.0
     python bench/reference_packages.py [--images 3] [--out /tmp/refbench]
 
