@@ -3,7 +3,7 @@
 Starts a server process with only the Vote tab over a fresh SQLite file (synthetic case folders, or
 ``--gallery DIR``), then runs ``--raters`` simulated raters, each of which asks for a pair
 (``vote_next_pair``), looks at it for 0.4-1.2 s, and votes (``vote_submit``), for ``--duration``
-seconds. By default the raters are coroutines calling Gradio's REST API from one event loop, so the
+seconds (faster than the app's per-session rate limit allows, which the bench server lifts). By default the raters are coroutines calling Gradio's REST API from one event loop, so the
 load generator costs little CPU; ``--client gradio`` uses one gradio_client per rater thread instead.
 Reports accepted votes against rows in the database, refusals, errors and round-trip times.
 
@@ -56,7 +56,10 @@ def serve(workdir: Path, port: int, gallery: Path | None) -> None:
                 for k, m in enumerate(["alpha_fill", "beta_fill", "gamma_fill", "delta_fill"], start=1)
             }
             write_case(gallery, image, mask, outputs, case_id=f"bench{i:02d}")
-    config = AppConfig(gallery_dir=gallery, recent_dir=workdir / "recent", database_url=f"sqlite:///{workdir / 'votes.db'}")
+    # the per-session rate limit (60 votes a minute) guards against scripts posing as people; these
+    # raters vote faster than that on purpose, so it is lifted here to measure the server itself
+    config = AppConfig(gallery_dir=gallery, recent_dir=workdir / "recent", database_url=f"sqlite:///{workdir / 'votes.db'}",
+                       vote_rate_limit=(10_000, 60.0))
     with gr.Blocks() as demo:
         build_vote_tab(config)
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port, quiet=True)
@@ -126,7 +129,7 @@ async def _call(client, url: str, api: str, data: list, session: str):
     raise RuntimeError(f"{api}: the event stream ended without a result")
 
 
-async def _http_raters(url: str, raters: int, deadline: float, mode: str, stats: dict) -> None:
+async def _http_raters(url: str, raters: int, deadline: float, mode: str, stats: dict, ui: bool = False) -> None:
     """``raters`` coroutines on one event loop: the load generator costs little CPU, so the
     figures measure the server rather than 50 client libraries sharing its cores."""
     import asyncio
@@ -154,7 +157,33 @@ async def _http_raters(url: str, raters: int, deadline: float, mode: str, stats:
                     continue
                 _record(stats, (t0, t1, t2, t3), result[0])
 
-    await asyncio.gather(*(one(i) for i in range(raters)))
+    async def one_ui(i: int) -> None:
+        """The browser's path: a choice button records the vote and returns the reveal and the next pair."""
+        rnd, session = random.Random(i), f"load-{i:04d}"
+        async with httpx.AsyncClient(timeout=60) as client:
+            try:
+                t0 = time.perf_counter()
+                out = await _call(client, url, "vote_next_pair", [mode, "", 0], session)
+                t1 = time.perf_counter()
+            except Exception as exc:  # noqa: BLE001
+                stats["errors"].append(repr(exc)[:200])
+                return
+            token = out[2]
+            while time.time() < deadline and token:
+                await asyncio.sleep(rnd.uniform(0.4, 1.2))  # looking at the pair
+                try:
+                    t2 = time.perf_counter()
+                    side = rnd.choice(["left", "right"])
+                    out = await _call(client, url, f"vote_submit_{side}", [token, mode, "", 0], session)
+                    t3 = time.perf_counter()
+                except Exception as exc:  # noqa: BLE001
+                    stats["errors"].append(repr(exc)[:200])
+                    return
+                accepted = out[0].startswith("**Previous pair:**")
+                _record(stats, (t0, t1, t2, t3), {"accepted": accepted, "reason": out[0][:60]})
+                t0, t1, token = t2, t3, out[3]
+
+    await asyncio.gather(*((one_ui if ui else one)(i) for i in range(raters)))
 
 
 def main() -> None:
@@ -166,6 +195,10 @@ def main() -> None:
     parser.add_argument("--client", default="http", choices=["http", "gradio"],
                         help="http: async calls to Gradio's REST API from one event loop (default); "
                         "gradio: one gradio_client per rater thread (heavier: it competes with the server for CPU)")
+    parser.add_argument("--path", default="script", choices=["script", "ui"],
+                        help="script: vote_next_pair, then vote_submit (default); ui: the buttons' endpoints "
+                        "(vote_submit_left/right), which record the vote and return the reveal and the next pair "
+                        "in one call, as in the browser (the next-pair time is then part of the vote time)")
     parser.add_argument("--serve", nargs=2, metavar=("WORKDIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -201,7 +234,7 @@ def main() -> None:
             if args.client == "http":
                 import asyncio
 
-                asyncio.run(_http_raters(url, args.raters, deadline, args.mode, stats))
+                asyncio.run(_http_raters(url, args.raters, deadline, args.mode, stats, ui=args.path == "ui"))
             else:
                 threads = [
                     threading.Thread(target=rater, args=(url, deadline, args.mode, stats, lock, i), daemon=True)
@@ -223,7 +256,7 @@ def main() -> None:
         return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else float("nan")
 
     report = {
-        "raters": args.raters, "client": args.client, "duration_s": round(elapsed, 1), "mode": args.mode,
+        "raters": args.raters, "client": args.client, "path": args.path, "duration_s": round(elapsed, 1), "mode": args.mode,
         "accepted_votes": stats["accepted"], "rows_in_db": rows, "too_fast_flagged": stats["too_fast"],
         "refused": stats["refused"], "errors": len(stats["errors"]), "first_errors": stats["errors"][:3],
         "votes_per_s": round(stats["accepted"] / elapsed, 1),

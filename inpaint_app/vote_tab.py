@@ -1,9 +1,9 @@
 """The Vote tab: the human-preference study ("Real or inpainted?" and "Which fill is better?").
 
 Integrity in the page: before a vote the browser gets two images and a random one-time token, and
-nothing else about the pair. Images are lossless PNGs with a random file name and a random text
-chunk, so neither the name nor Gradio's cache URL (a hash of the bytes) can be linked to the method
-or to an earlier reveal. Method names arrive only with the reveal.
+nothing else about the pair. Images are lossless PNGs served under a fresh random file name per
+showing (:class:`PairImageFiles`), so no URL can be linked to the method or to an earlier reveal.
+Method names arrive only with the reveal.
 
 Every study action is an API endpoint whose name contains ``vote``; a script takes part with
 ``gradio_client``: ``vote_next_pair`` -> (left, right, token, ...), then
@@ -12,15 +12,16 @@ Every study action is an API endpoint whose name contains ``vote``; a script tak
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
+import os
 import secrets
-import struct
+import shutil
 import tempfile
 import threading
 import time
-import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from pathlib import Path
 
 import gradio as gr
@@ -43,9 +44,7 @@ PROMPTS = {
 _SERVICES: dict[tuple, StudyService] = {}
 _CSV_DIR = Path(tempfile.gettempdir()) / "inpaint-lab-votes"
 _IMAGE_DIR = _CSV_DIR / "pairs"
-_PNG_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _PNG_LOCK = threading.Lock()
-_WRITES = 0
 
 
 def get_service(config: AppConfig) -> StudyService:
@@ -70,52 +69,76 @@ def _session_id(request: gr.Request | None) -> str:
     return hashlib.sha256(f"inpaint-lab-vote:{raw}".encode()).hexdigest()[:20]
 
 
-def _png_bytes(image: np.ndarray) -> bytes:
-    """Lossless PNG of a uint8 RGB image, cached by content (a pair's images repeat across raters)."""
-    key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
-    with _PNG_LOCK:
-        data = _PNG_CACHE.get(key)
-        if data is not None:
-            _PNG_CACHE.move_to_end(key)
-            return data
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=3)
-    data = buffer.getvalue()
-    with _PNG_LOCK:
-        _PNG_CACHE[key] = data
-        while len(_PNG_CACHE) > 128:
-            _PNG_CACHE.popitem(last=False)
-    return data
+class PairImageFiles:
+    """Image files for the pairs: one PNG per distinct image, shown under a fresh random name each time.
+
+    A showing is a hard link with a random name in a folder that Gradio serves as static files
+    (``gr.set_static_paths``), so Gradio neither hashes nor copies it per request, and its URL can
+    be linked neither to the method nor to an earlier showing (or reveal) of the same image.
+    Showings older than ``ttl_s`` are unlinked as new ones are made; the distinct PNGs are an LRU of
+    ``keep`` files. Everything lives in a per-process folder removed at exit.
+    """
+
+    def __init__(self, root: Path, ttl_s: float = 1800.0, keep: int = 256):
+        root.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="pairs-", dir=root))
+        self.showings = self.folder / "shown"
+        self.encoded = self.folder / "encoded"
+        self.showings.mkdir()
+        self.encoded.mkdir()
+        self.ttl_s, self.keep = ttl_s, keep
+        self._by_content: OrderedDict[str, Path] = OrderedDict()
+        self._shown: deque[tuple[float, Path]] = deque()
+        self._lock = threading.Lock()
+        gr.set_static_paths([self.showings])
+        atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+
+    def show(self, image: np.ndarray) -> str:
+        """The path of a new showing of ``image`` (uint8 RGB)."""
+        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + "x".join(map(str, image.shape))
+        with self._lock:
+            source = self._by_content.get(key)
+            if source is not None:
+                self._by_content.move_to_end(key)
+        if source is None:
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="PNG", compress_level=3)  # lossless
+            partial = self.encoded / f"{key}.{secrets.token_hex(4)}.part"
+            partial.write_bytes(buffer.getvalue())
+            source = self.encoded / f"{key}.png"
+            os.replace(partial, source)
+        shown = self.showings / f"{secrets.token_hex(12)}.png"
+        now = time.monotonic()
+        with self._lock:
+            try:
+                os.link(source, shown)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(source, shown)
+            self._by_content[key] = source
+            self._by_content.move_to_end(key)
+            while len(self._by_content) > self.keep:
+                _, old = self._by_content.popitem(last=False)
+                old.unlink(missing_ok=True)  # its showings are links: they stay readable
+            self._shown.append((now, shown))
+            while self._shown and now - self._shown[0][0] > self.ttl_s:
+                self._shown.popleft()[1].unlink(missing_ok=True)
+        return str(shown)
 
 
-def _with_nonce(png: bytes) -> bytes:
-    """Insert a random tEXt chunk after IHDR: same pixels, different bytes (so a different cache URL)."""
-    body = b"tEXt" + b"n\x00" + secrets.token_hex(8).encode()
-    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-    ihdr_end = 8 + 4 + 4 + 13 + 4  # signature, then IHDR: length, type, 13 data bytes, CRC
-    return png[:ihdr_end] + chunk + png[ihdr_end:]
+_PAIR_FILES: PairImageFiles | None = None
+
+
+def _pair_files() -> PairImageFiles:
+    global _PAIR_FILES
+    with _PNG_LOCK:
+        if _PAIR_FILES is None:
+            _PAIR_FILES = PairImageFiles(_IMAGE_DIR)
+    return _PAIR_FILES
 
 
 def _anonymous_png(image: np.ndarray) -> str:
-    """A PNG file with a random name and unique bytes for this showing; Gradio serves a copy of it.
-
-    Neither the file name nor Gradio's cache URL (a hash of the bytes) can be linked to the method
-    or to an earlier showing of the same image.
-    """
-    _IMAGE_DIR.mkdir(parents=True, exist_ok=True)
-    path = _IMAGE_DIR / f"{secrets.token_hex(12)}.png"
-    path.write_bytes(_with_nonce(_png_bytes(image)))
-    global _WRITES
-    _WRITES += 1
-    if _WRITES % 200 == 0:  # Gradio copied older ones into its cache long ago
-        cutoff = time.time() - 300
-        for old in _IMAGE_DIR.glob("*.png"):
-            try:
-                if old.stat().st_mtime < cutoff:
-                    old.unlink()
-            except OSError:
-                pass
-    return str(path)
+    """A new showing of ``image``: a PNG under a random name (see :class:`PairImageFiles`)."""
+    return _pair_files().show(image)
 
 
 def _buttons(mode: str, enabled: bool) -> list:
@@ -155,8 +178,9 @@ def vote_next_pair(
 
 
 def vote_lock_buttons() -> list:
-    """Disable the choice buttons the moment one is clicked (the server refuses a second vote anyway)."""
-    return [gr.Button(interactive=False) for _ in range(4)]
+    """Disable the choice buttons the moment one is clicked (the server refuses a second vote anyway)
+    and stop the exposure timer, so that the next pair's exposure starts from zero."""
+    return [*(gr.Button(interactive=False) for _ in range(4)), gr.Timer(active=False)]
 
 
 def vote_hide_pair() -> list:
@@ -335,6 +359,7 @@ def vote_create_study(
 # ----------------------------------------------------------------------------- layout
 def build_vote_tab(config: AppConfig) -> None:
     """Lay out the Vote tab inside the current gr.Tab and wire its events (all api_names contain 'vote')."""
+    _pair_files()  # registers the static folder of the pair images before the app starts
     h = _Handlers(config)
     gr.Markdown(
         "Take part in the human-preference study. **Real or inpainted?** shows an untouched photo and an "
@@ -345,7 +370,8 @@ def build_vote_tab(config: AppConfig) -> None:
         mode = gr.Radio(list(MODE_LABELS), value="Real or inpainted?", label="Mode", scale=2)
         code = gr.Textbox(label="Study code", placeholder="empty = public study", max_lines=1, scale=1)
         join = gr.Button("Join", scale=0, min_width=80)
-        exposure = gr.Number(value=0, minimum=0, maximum=30, step=0.5, label="Show each pair for (s, 0 = no limit)", scale=1)
+        exposure = gr.Number(value=0, minimum=0, maximum=30, step=0.5, label="Show each pair for (s, 0 = no limit)", scale=1,
+                             elem_id="vote-exposure")
     study_info = gr.Markdown(_describe_public())
     start = gr.Button("Start / new pair", variant="primary")
     prompt = gr.Markdown("")
@@ -402,13 +428,15 @@ def build_vote_tab(config: AppConfig) -> None:
 
     join.click(h.vote_join, [code], [study_info, mode, code], api_name="vote_join")
     code.submit(h.vote_join, [code], [study_info, mode, code], api_name="vote_join_submit")
-    start.click(h.vote_next_pair, pair_inputs, pair_outputs, api_name="vote_next_pair", **rating)
+    start.click(vote_lock_buttons, None, [*buttons, timer], queue=False, api_name="vote_lock_start").then(
+        h.vote_next_pair, pair_inputs, pair_outputs, api_name="vote_next_pair", **rating,
+    )
     timer.tick(vote_hide_pair, None, [left, right, timer], api_name="vote_hide_pair", queue=False)
     for button, handler in (
         (b_left, h.vote_submit_left), (b_right, h.vote_submit_right), (b_tie, h.vote_submit_tie),
         (b_bad, h.vote_submit_both_bad),
     ):
-        button.click(vote_lock_buttons, None, buttons, queue=False, api_name=f"vote_lock_{handler.__name__[12:]}").then(
+        button.click(vote_lock_buttons, None, [*buttons, timer], queue=False, api_name=f"vote_lock_{handler.__name__[12:]}").then(
             handler, [token, *pair_inputs], [reveal, *pair_outputs], api_name=handler.__name__, **rating,
         )
     gr.api(h.vote_submit, api_name="vote_submit", concurrency_limit=8, concurrency_id="vote_rating")

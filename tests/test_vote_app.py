@@ -150,3 +150,52 @@ def test_browser_rater_sees_no_method_name_then_the_reveal(app):
             page.screenshot(path="/tmp/vote_tab_browser.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_pair_image_files_give_every_showing_a_fresh_name(tmp_path):
+    from inpaint_app.vote_tab import PairImageFiles
+
+    files = PairImageFiles(tmp_path, ttl_s=3600, keep=1)
+    rng = np.random.default_rng(1)
+    a, b = (rng.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(2))
+    first, second = files.show(a), files.show(a)
+    assert first != second and Path(first).parent == Path(second).parent == files.showings
+    assert np.array_equal(_pixels(first), a) and np.array_equal(_pixels(second), a)  # lossless
+    third = files.show(b)  # keep=1 evicts a's encoded PNG: its showings stay readable
+    assert len(list(files.encoded.iterdir())) == 1
+    assert np.array_equal(_pixels(first), a) and np.array_equal(_pixels(third), b)
+    files.ttl_s = 0.0
+    files.show(b)  # showings older than the time to live are removed as new ones are made
+    assert not Path(first).exists() and not Path(third).exists()
+
+
+def test_browser_exposure_limit_restarts_with_every_pair(app):
+    """With a 3 s exposure, a pair voted on after 1.5 s must not inherit the old countdown: the next
+    pair is still visible 2.2 s after it arrived, and hidden after its own 3 s."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1000})
+            page.goto(app["url"])
+            page.locator("#vote-exposure input").fill("3")
+            page.locator("#vote-exposure input").blur()
+            page.get_by_role("button", name="Start / new pair").click()
+            images = page.locator("#vote-left-image img, #vote-right-image img")
+            expect(images).to_have_count(2, timeout=20_000)
+            expect(page.locator("#vote-left")).to_be_enabled()
+            page.wait_for_timeout(1500)
+            token = page.locator("#vote-token textarea, #vote-token input").first.input_value()
+            page.locator("#vote-left").click()
+            expect(page.locator("#vote-reveal")).to_contain_text("Previous pair", timeout=20_000)
+            page.wait_for_function(
+                "t => { const e = document.querySelector('#vote-token textarea, #vote-token input'); return e && e.value && e.value !== t; }",
+                arg=token, timeout=20_000,
+            )
+            expect(images).to_have_count(2, timeout=5_000)
+            page.wait_for_timeout(2200)
+            expect(images).to_have_count(2, timeout=100)  # the old countdown would have hidden them by now
+            expect(images).to_have_count(0, timeout=5_000)  # its own countdown does
+        finally:
+            browser.close()

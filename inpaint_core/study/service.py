@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +20,8 @@ from .results import StudyResults, summarise
 from .store import MODES, PUBLIC_CODE, StudyInfo, VoteRejected, VoteStore
 
 __all__ = ["StudyService", "Offer", "method_title"]
+
+COUNTS_MAX_AGE_S = 5.0  # how stale the balancing counts may be (other processes' issues)
 
 
 def method_title(name: str) -> str:
@@ -52,6 +56,11 @@ class StudyService:
         self.pool = pool
         self._seed = seed
         self._draws = 0
+        # issue counts per (study, mode) for balancing, re-read from the database every few seconds
+        # and kept current in between from this process's own issues (one GROUP BY over every shown
+        # pair per request would grow with the table)
+        self._counts: dict[tuple[int, str], tuple[float, dict]] = {}
+        self._counts_lock = threading.Lock()
 
     def _rng(self) -> np.random.Generator:
         if self._seed is None:
@@ -105,7 +114,7 @@ class StudyService:
         if study.pairs_per_rater and done >= study.pairs_per_rater:
             raise VoteRejected("quota", "You have rated every pair of this study. Thank you!")
         pair = self.pool.sample(
-            mode, self._rng(), issued=self.store.issued_counts(study, mode), seen=seen,
+            mode, self._rng(), issued=self._issued_counts(study, mode), seen=seen,
             methods=study.methods, items=study.items,
         )
         if pair is None:
@@ -116,7 +125,21 @@ class StudyService:
         token = self.store.issue(
             study, session_id, mode, pair.item_id, pair.left, pair.right, swapped=pair.swapped,
         )
+        with self._counts_lock:
+            counts = self._counts.get((study.id, mode), (0.0, {}))[1]
+            key = (pair.item_id, pair.left, pair.right)
+            counts[key] = counts.get(key, 0) + 1
         return Offer(token, mode, study.code, left, right, study.exposure_s, done, study.pairs_per_rater)
+
+    def _issued_counts(self, study: StudyInfo, mode: str, max_age_s: float = COUNTS_MAX_AGE_S) -> dict:
+        with self._counts_lock:
+            cached = self._counts.get((study.id, mode))
+        if cached is not None and time.monotonic() - cached[0] < max_age_s:
+            return dict(cached[1])
+        counts = self.store.issued_counts(study, mode)
+        with self._counts_lock:
+            self._counts[(study.id, mode)] = (time.monotonic(), counts)
+        return dict(counts)
 
     def vote(self, session_id: str, token: str, choice: str) -> dict:
         """Record a vote; returns the stored vote plus ``reveal`` (a Markdown sentence) and ``correct``."""
