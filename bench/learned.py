@@ -127,11 +127,13 @@ def main() -> None:
     p.add_argument("--per-set", type=int, default=8)
     p.add_argument("--nps-per-set", type=int, default=2, help="neural patch synthesis is slow: fewer images")
     p.add_argument("--bins", default="1,2,3", help="NVIDIA mask bins (1 = 10-20 %% ... 3 = 30-40 %%)")
-    p.add_argument("--scene-methods", default="glcic,neural_patch_synthesis,telea,biharmonic")
+    p.add_argument("--scene-methods", default="glcic,context_encoder,neural_patch_synthesis,telea,harmonic,biharmonic",
+                   help="harmonic is the smooth fill the GLCIC scene model starts from")
     p.add_argument("--extra", default="", help="more methods for the scene table, e.g. the patch methods")
-    p.add_argument("--face-methods", default="context_encoder,semantic_dcgan,glcic_faces,glcic,telea,biharmonic")
+    p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,glcic_faces,glcic,telea,biharmonic")
     p.add_argument("--faces-n", type=int, default=64)
-    p.add_argument("--timing-methods", default="context_encoder,glcic,glcic_faces,semantic_dcgan,neural_patch_synthesis,telea,biharmonic")
+    p.add_argument("--timing-methods", default="context_encoder,context_encoder_faces,glcic,glcic_faces,semantic_dcgan,"
+                   "neural_patch_synthesis,telea,biharmonic")
     p.add_argument("--skip-scenes", action="store_true")
     p.add_argument("--skip-faces", action="store_true")
     p.add_argument("--skip-timing", action="store_true")

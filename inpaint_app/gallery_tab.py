@@ -216,7 +216,7 @@ def gallery_slider(root: Path, case_id: str | None, method: str | None, zoom: bo
     return _slider_pair(root, case_id, method, zoom)
 
 
-def gallery_pick(root: Path, case_id: str | None, families: list[str] | None, zoom: bool, evt: gr.SelectData):
+def gallery_pick(root: Path, case_id: str | None, families: list[str] | None, zoom: bool, evt: gr.SelectData = None):
     """A click on a method's tile shows that method in the before/after slider."""
     if not case_id or evt is None or evt.index is None:
         return gr.update(), gr.update()

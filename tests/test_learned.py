@@ -19,7 +19,7 @@ from inpaint_core.learned import weights
 torch = pytest.importorskip("torch")
 from inpaint_core.learned.train import DEFAULTS, TRAINERS, export, random_hole, train  # noqa: E402
 
-LEARNED = ["context_encoder", "glcic", "glcic_faces", "semantic_dcgan", "neural_patch_synthesis"]
+LEARNED = ["context_encoder", "context_encoder_faces", "glcic", "glcic_faces", "semantic_dcgan", "neural_patch_synthesis"]
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +145,27 @@ def test_shipped_model_gets_an_easy_case_nearly_right(method):
     assert err < masked_err / 5, f"{method}: hole error {err:.1f} vs masked input {masked_err:.1f}"
 
 
-@pytest.mark.parametrize("method,raw", [("glcic", {"postprocess": False}), ("context_encoder", {"blend": False})])
+@pytest.mark.parametrize("method,raw", [("glcic", {"postprocess": False}), ("context_encoder", {"blend": False}),
+                                        ("context_encoder_faces", {"blend": False})])
 def test_raw_network_output_is_close_on_the_easy_case(method, raw):
     """Without Poisson blending the network alone must still be far better than the masked input."""
     image, hole = _smooth_case()
     out = inpaint(image, hole, method, raw, seed=1)
     err = np.abs(out[hole].astype(float) - image[hole]).mean()
     assert err < np.abs(image[hole].astype(float)).mean() / 5
+
+
+def test_dcgan_samples_grid_comes_from_the_shipped_generator(tmp_path):
+    """The card's samples.png: 16 draws of the shipped DCGAN in a 2x8 grid of 64 px faces, varied and
+    reproducible (seeded)."""
+    from inpaint_core.learned.card import write_samples
+
+    folder = tmp_path / "dcgan_faces"
+    folder.mkdir()
+    for name in (weights.MODEL_FILE, weights.CONFIG_FILE):
+        (folder / name).write_bytes((weights.model_dir("dcgan_faces") / name).read_bytes())
+    grid = cv2.imread(str(write_samples(folder)))
+    assert grid.shape == (128, 512, 3)
+    tiles = [grid[r : r + 64, c : c + 64].astype(float) for r in (0, 64) for c in range(0, 512, 64)]
+    assert min(np.abs(a - b).mean() for i, a in enumerate(tiles) for b in tiles[i + 1 :]) > 3  # all different
+    assert np.array_equal(cv2.imread(str(write_samples(folder))), grid)

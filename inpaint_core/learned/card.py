@@ -74,17 +74,41 @@ Shipped: {', '.join(json.loads((folder / 'manifest.json').read_text())['files'])
 
 ## Training
 - Steps: {cfg.get('steps_done')} of {cfg['steps']} planned{' (stopped by the time limit)' if stopped else ''}, batch {cfg['batch']}, crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}
-- Hardware: {cfg.get('device', 'cpu')} ({platform.machine()}, shared 2-core machine, {cfg.get('threads', 1)} torch thread, `nice -n 19`, other jobs running)
+- Hardware: {cfg.get('device', 'cpu')} ({platform.machine()}, shared 2-core machine, {cfg.get('threads', 1)} torch thread(s), low priority, other jobs running)
 - Wall time of the training loop (image loading excluded): {hours:.1f} min; torch {cfg.get('torch_version', '?')}, Python {sys.version.split()[0]}
 - Loss log: `loss.csv` / `loss.png`; held-back evaluation: `eval.csv`; full config: `config.json`
 - Last held-back evaluation: {json.dumps({k: round(v, 3) for k, v in cfg.get('final_eval', {}).items()})}
 
 Retrain (same config): `{retrain_command(cfg, folder)}`
 """
+    if model == "dcgan":
+        write_samples(folder)
+        text += "\nSamples: `samples.png` (16 draws of z, seed 0, written with this card).\n"
     if extra:
         text += "\n" + extra.strip() + "\n"
     (folder / "MODEL_CARD.md").write_text(text)
     return folder / "MODEL_CARD.md"
+
+
+def write_samples(folder: Path, n: int = 16, seed: int = 0) -> Path:
+    """A grid of ``n`` DCGAN samples (z uniform in [-1, 1]) from the shipped generator."""
+    import cv2
+    import numpy as np
+    import torch
+
+    from .nets import build
+
+    cfg = json.loads((folder / "config.json").read_text())
+    spec = cfg["networks"]["generator"]
+    generator = build(spec["kind"], **spec["sizes"])
+    generator.load_state_dict({k: v.float() for k, v in torch.load(folder / "model.pt", weights_only=True)["generator"].items()})
+    z = torch.rand(n, cfg["z_dim"], generator=torch.Generator().manual_seed(seed)) * 2 - 1
+    with torch.no_grad():
+        images = ((generator.eval()(z).clamp(-1, 1) + 1) * 127.5).round().byte().numpy().transpose(0, 2, 3, 1)
+    grid = np.concatenate([np.concatenate(list(images[r : r + 8]), 1) for r in range(0, n, 8)], 0)
+    path = folder / "samples.png"
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    return path
 
 
 def retrain_command(cfg: dict, folder: Path) -> str:
@@ -95,7 +119,7 @@ def retrain_command(cfg: dict, folder: Path) -> str:
 
     parts += ["--lr", str(cfg["lr"])]
     changed = [f"{k}={json.dumps(cfg.get(k))}" for k, v in DEFAULTS[cfg["model"]].items()
-               if k not in {"size", "batch", "steps", "width", "lr"} and cfg.get(k) != v]
+               if k not in {"size", "batch", "steps", "width", "lr"} and cfg.get(k, v) != v]
     if changed:
         parts += ["--set", *changed]
     if cfg.get("faces"):

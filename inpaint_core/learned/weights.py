@@ -26,14 +26,18 @@ MANIFEST_FILE = "manifest.json"
 TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --device cuda and more --steps on a GPU)
     "glcic_scenes": "python -m inpaint_core.train glcic --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
-    "--out weights/glcic_scenes --size 64 --width 16 --batch 8 --steps 7000",
+    "--out weights/glcic_scenes --size 128 --width 16 --batch 8 --steps 14000",
+    "context_encoder_scenes": "python -m inpaint_core.train context_encoder --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/context_encoder_scenes --size 128 --width 32 --batch 16 --steps 7000 --lr 0.0002 "
+    "--set lambda_adv=0.0001",
     "context_encoder_faces": "python -m inpaint_core.train context_encoder --faces "
     "--data ../shared/data/train/celeba_89x109 --out weights/context_encoder_faces --size 64 --width 16 "
     "--batch 16 --steps 4000 --lr 0.0002 --set lambda_adv=0.0003",
     "glcic_faces": "python -m inpaint_core.train glcic --faces --data ../shared/data/train/celeba_89x109 "
     "--out weights/glcic_faces --size 64 --width 16 --batch 8 --steps 1200",
     "dcgan_faces": "python -m inpaint_core.train dcgan --faces --data ../shared/data/train/celeba_89x109 "
-    "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 1200",
+    "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 8000",
 }
 
 
