@@ -79,7 +79,7 @@ class PairImageFiles:
     ``keep`` files. Everything lives in a per-process folder removed at exit.
     """
 
-    def __init__(self, root: Path, ttl_s: float = 1800.0, keep: int = 256):
+    def __init__(self, root: Path, ttl_s: float = 1800.0, keep: int = 1024):
         root.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix="pairs-", dir=root))
         self.showings = self.folder / "shown"
@@ -102,7 +102,7 @@ class PairImageFiles:
                 self._by_content.move_to_end(key)
         if source is None:
             buffer = io.BytesIO()
-            Image.fromarray(image).save(buffer, format="PNG", compress_level=3)  # lossless
+            Image.fromarray(image).save(buffer, format="PNG", compress_level=1)  # lossless; fast over small
             partial = self.encoded / f"{key}.{secrets.token_hex(4)}.part"
             partial.write_bytes(buffer.getvalue())
             source = self.encoded / f"{key}.png"
