@@ -3,8 +3,10 @@
 Starts a server process with only the Vote tab over a fresh SQLite file (synthetic case folders, or
 ``--gallery DIR``), then runs ``--raters`` simulated raters, each of which asks for a pair
 (``vote_next_pair``), looks at it for 0.4-1.2 s, and votes (``vote_submit``), for ``--duration``
-seconds (faster than the app's per-session rate limit allows, which the bench server lifts). By default the raters are coroutines calling Gradio's REST API from one event loop, so the
-load generator costs little CPU; ``--client gradio`` uses one gradio_client per rater thread instead.
+seconds: faster than the app's per-session rate limit allows, which the bench server lifts. By
+default the raters are coroutines calling Gradio's REST API from one event loop, so the load
+generator costs little CPU; ``--client gradio`` uses one gradio_client per rater thread instead;
+``--path ui`` votes through the buttons' endpoints, as the browser does.
 Reports accepted votes against rows in the database, refusals, errors and round-trip times.
 
     python bench/vote_load.py                 # 50 raters, 60 s

@@ -44,7 +44,7 @@ PROMPTS = {
 _SERVICES: dict[tuple, StudyService] = {}
 _CSV_DIR = Path(tempfile.gettempdir()) / "inpaint-lab-votes"
 _IMAGE_DIR = _CSV_DIR / "pairs"
-_PNG_LOCK = threading.Lock()
+_PAIR_FILES_LOCK = threading.Lock()
 
 
 def get_service(config: AppConfig) -> StudyService:
@@ -130,7 +130,7 @@ _PAIR_FILES: PairImageFiles | None = None
 
 def _pair_files() -> PairImageFiles:
     global _PAIR_FILES
-    with _PNG_LOCK:
+    with _PAIR_FILES_LOCK:
         if _PAIR_FILES is None:
             _PAIR_FILES = PairImageFiles(_IMAGE_DIR)
     return _PAIR_FILES
