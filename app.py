@@ -11,11 +11,13 @@ import gradio as gr
 from inpaint_app.compare_tab import build_compare_tab
 from inpaint_app.config import AppConfig
 from inpaint_app.gallery_tab import build_gallery_tab
-from inpaint_app.vote_tab import build_vote_tab
+from inpaint_app.vote_tab import build_vote_tab, make_study_service
+from inpaint_core.services.compare import CompareService
+from inpaint_core.services.gallery import GalleryService
 
 TITLE = "Inpaint Lab"
 INTRO = (
-    "Sketch a hole on a photo and watch every inpainting method fill it, side by side, with PSNR and SSIM "
+    "Sketch a hole on a photo and watch every inpainting method fill it, side by side, with PSNR, SSIM and VIF "
     "against the intact original. Browse the precomputed gallery, or take part in the human-preference study."
 )
 
@@ -27,11 +29,12 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):
-                build_compare_tab(config)
+                build_compare_tab(CompareService(max_side=config.max_side, time_limit=config.time_limit,
+                                                 recent_dir=config.recent_dir), config)
             with gr.Tab("Gallery", id="gallery"):
-                build_gallery_tab(config)
+                build_gallery_tab(GalleryService(config.gallery_dir))
             with gr.Tab("Vote", id="vote"):
-                build_vote_tab(config)
+                build_vote_tab(make_study_service(config), config)
     return demo
 
 

@@ -8,19 +8,28 @@ resized to 256 and centre-cropped to 256x256 (INTER_AREA); holes from the NVIDIA
 test masks (bin = index // 2000, i.e. bin b covers 10b-10(b+1) % of the image; the mask of
 image i in bin b is number 2000 b + (37 i mod 1000), resized to 256 px nearest-neighbour) and a
 25 % centre square. Scores: hole PSNR (dB, 8-bit RGB, over the hole pixels) and hole SSIM
-(Wang et al. 2004, averaged over the hole dilated by 5 px), see :mod:`inpaint_core.metrics`.
+(Wang et al. 2004, the SSIM map averaged over the hole's own pixels), see :mod:`inpaint_core.metrics`.
+Beside each GLCIC model, two variants that are not registered methods: ``<name>_raw`` (the
+network's output, no post-processing) and ``<name>_poisson`` (Poisson blending alone, without
+the fast-marching blend of Iizuka et al.'s post-processing).
 
 Faces: the 64x64 CelebA crops of ``benchmark/celeba64_yeh_testimages`` (numbered files; none of
 them was used in training), centre 32x32 hole; PSNR over the whole 64x64 image (the hole
 is the only difference, so it is the hole PSNR minus 10 log10(4) = 6.02 dB) and over the hole.
 
 Timing: one 512x512 image (kodim01, centre crop), a 25 % centre square, one run after a warm-up.
-Writes ``scenes.csv``, ``faces.csv``, ``timing.csv`` and prints summary tables.
+Writes ``scenes.csv``, ``faces.csv``, ``timing.csv``, ``meta.json`` (the command, date, torch
+threads, load average) and prints summary tables; ``python -m inpaint_core.learned.card --all``
+turns them into the model cards.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -33,11 +42,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core import get_method, inpaint  # noqa: E402
+from inpaint_core.learned import weights  # noqa: E402
 from inpaint_core.masks import CentreSquare  # noqa: E402
-from inpaint_core.metrics import psnr, ssim  # noqa: E402
+from inpaint_core.methods.learned import GLCIC, GLCICFaces, glcic_complete, glcic_postprocess  # noqa: E402
+from inpaint_core.metrics import SSIM_VARIANT, psnr, ssim  # noqa: E402
 
 SCENE_SETS = ("kodak24", "bsd68_color", "urban100_512")
 FAST_PARAMS = {"neural_patch_synthesis": {}, "semantic_dcgan": {}}
+
+
+def _poisson_only(base: type) -> GLCIC:
+    """``base`` with Poisson blending alone as post-processing (no fast-marching blend)."""
+
+    class PoissonOnly(base):
+        name = base.name + "_poisson"
+
+        def fill(self, image, mask, params, ctx):
+            cfg, nets = weights.load(self.model)
+            return glcic_postprocess(image, mask, glcic_complete(image, mask, cfg, nets["completion"]), fmm_weight=0.0)
+
+    return PoissonOnly()
+
+
+VARIANTS = {  # not registered methods: the GLCIC models without (part of) their post-processing
+    "glcic_raw": ("glcic", {"postprocess": False}), "glcic_faces_raw": ("glcic_faces", {"postprocess": False}),
+    "glcic_poisson": (_poisson_only(GLCIC), None), "glcic_faces_poisson": (_poisson_only(GLCICFaces), None),
+}
 
 
 def square(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -59,8 +89,9 @@ def nvidia_mask(root: Path, b: int, i: int, side: int) -> np.ndarray:
 
 
 def run(method: str, image, hole, seed=0):
+    impl, params = VARIANTS.get(method, (method, FAST_PARAMS.get(method)))
     start = time.perf_counter()
-    out = inpaint(image, hole, method, FAST_PARAMS.get(method), seed=seed)
+    out = inpaint(image, hole, impl, params, seed=seed)
     return out, time.perf_counter() - start
 
 
@@ -127,10 +158,11 @@ def main() -> None:
     p.add_argument("--per-set", type=int, default=8)
     p.add_argument("--nps-per-set", type=int, default=2, help="neural patch synthesis is slow: fewer images")
     p.add_argument("--bins", default="1,2,3", help="NVIDIA mask bins (1 = 10-20 %% ... 3 = 30-40 %%)")
-    p.add_argument("--scene-methods", default="glcic,context_encoder,neural_patch_synthesis,telea,harmonic,biharmonic",
-                   help="harmonic is the smooth fill the GLCIC scene model starts from")
+    p.add_argument("--scene-methods", default="glcic,glcic_raw,glcic_poisson,context_encoder,neural_patch_synthesis,"
+                   "telea,harmonic,biharmonic", help="harmonic is the smooth fill the GLCIC scene model starts from")
     p.add_argument("--extra", default="", help="more methods for the scene table, e.g. the patch methods")
-    p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,glcic_faces,glcic,telea,biharmonic")
+    p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,glcic_faces,glcic_faces_raw,"
+                   "glcic_faces_poisson,glcic,telea,biharmonic")
     p.add_argument("--faces-n", type=int, default=64)
     p.add_argument("--timing-methods", default="context_encoder,context_encoder_faces,glcic,glcic_faces,semantic_dcgan,"
                    "neural_patch_synthesis,telea,biharmonic")
@@ -143,6 +175,11 @@ def main() -> None:
     args.out = Path(args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     pd.set_option("display.width", 160)
+    meta = {"command": "python bench/learned.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%d"), "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "torch_threads": int(os.environ.get("INPAINT_TORCH_THREADS", "1")), "ssim_variant": SSIM_VARIANT,
+            "load_average_start": [round(v, 2) for v in os.getloadavg()], "per_set": args.per_set,
+            "nps_per_set": args.nps_per_set, "faces_n": args.faces_n, "started": time.time()}
     if not args.skip_scenes:
         df = scenes(args, data)
         df.to_csv(args.out / "scenes.csv", index=False)
@@ -166,6 +203,9 @@ def main() -> None:
         df.to_csv(args.out / "timing.csv", index=False)
         print("\nCPU time at 512 px")
         print(df.round(3).to_string(index=False))
+    meta.update(load_average_end=[round(v, 2) for v in os.getloadavg()],
+                minutes=round((time.time() - meta.pop("started")) / 60, 1))
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gallery.cases import square_resize  # noqa: E402
+from gallery.specs import square_resize  # noqa: E402
 from inpaint_core import inpaint  # noqa: E402
 from inpaint_core.imageio import load_image  # noqa: E402
 from inpaint_core.masks import generate_mask  # noqa: E402

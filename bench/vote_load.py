@@ -43,7 +43,7 @@ def serve(workdir: Path, port: int, gallery: Path | None) -> None:
     import numpy as np
 
     from inpaint_app.config import AppConfig
-    from inpaint_app.vote_tab import build_vote_tab
+    from inpaint_app.vote_tab import build_vote_tab, make_study_service
     from inpaint_core.cases import write_case
 
     if gallery is None:
@@ -63,7 +63,7 @@ def serve(workdir: Path, port: int, gallery: Path | None) -> None:
     config = AppConfig(gallery_dir=gallery, recent_dir=workdir / "recent", database_url=f"sqlite:///{workdir / 'votes.db'}",
                        vote_rate_limit=(10_000, 60.0))
     with gr.Blocks() as demo:
-        build_vote_tab(config)
+        build_vote_tab(make_study_service(config), config)
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port, quiet=True)
 
 

@@ -1,16 +1,20 @@
 """The incremental gallery builder: every registered method on every case, stored compactly.
 
-Layout (the case-folder layout of :mod:`inpaint_core.cases`, which the voting study reads)::
+Writes the case folders of :mod:`inpaint_core.cases` (which the Gallery tab and the voting study
+read, through :mod:`inpaint_core.services.gallery` and :mod:`inpaint_core.study.pairs`)::
 
     <root>/<case_id>/original.webp   the intact image, WebP lossless (the ground truth)
     <root>/<case_id>/mask.png        255 = hole
-    <root>/<case_id>/input.webp      the damaged photo, for text / watermark cases only
-    <root>/<case_id>/<method>.webp   each completion, WebP (lossy, quality 85)
+    <root>/<case_id>/input.webp      the damaged photo, WebP lossless, for text / watermark cases only
+    <root>/<case_id>/<method>.webp   each completion's fill: the hole's bounding box, WebP lossless,
+                                     known pixels stored as 0 (:func:`inpaint_core.cases.fill_crop`)
     <root>/<case_id>/case.json       case id, image, mask type, hole %, source, content hash
     <root>/results.csv               one row per (case, method), see RESULT_COLUMNS
     <root>/timing.csv                each method timed at several image sizes on one image
 
-Metrics are computed on each method's uncompressed output, before WebP encoding.
+Nothing stored is lossy: a completion is shown as the original with the stored fill composited
+into the hole (:meth:`inpaint_core.cases.Case.image`), which is exactly the output the metrics
+were computed on, and whose known pixels are the original's, bit for bit.
 
 Incremental: each row stores ``params_hash`` (a hash of the method's name, version, resolved
 parameters and seed, plus the SHA-256 of a learned method's weights) and ``case_hash`` (a hash of the case's pixels). A (method, case) pair is
@@ -34,25 +38,19 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from inpaint_core.base import all_methods, get_method
-from inpaint_core.cases import list_cases, read_case  # noqa: F401  (re-exported for readers)
-from inpaint_core.imageio import load_image, load_mask
+from inpaint_core.registry import all_methods, get_method
+from inpaint_core.cases import fill_crop, read_case
 from inpaint_core.masks import hole_percent
-from inpaint_core.metrics import SSIM_VARIANT
+from inpaint_core.metrics import METRICS, SSIM_VARIANT
+from inpaint_core.problem import Problem
+from inpaint_core.services.gallery import RESULT_COLUMNS, TIMING_COLUMNS, read_results, read_timing
 
-from .cases import CaseSpec
+from .specs import CaseSpec
 
-RESULT_COLUMNS = [
-    "case", "image", "mask_type", "hole_percent", "method", "psnr", "ssim", "psnr_hole", "ssim_hole",
-    "seconds", "ssim_variant", "method_version", "params_hash", "seed", "status",
-    # beyond the documented table: what is needed to recompute a row and to explain a failure
-    "params", "case_hash", "error",
-]
-TIMING_COLUMNS = ["method", "size", "pixels", "hole_percent", "seconds", "status", "method_version", "params_hash", "seed",
-                  "protocol"]
 TIMING_PROTOCOL = "warm-1"  # change when the way of timing changes: every timing row is redone
 OUTPUT_EXT = ".webp"
-OUTPUT_QUALITY = 85
+LOSSLESS = 101  # OpenCV's WebP "quality" above 100 selects lossless encoding
+STORAGE_VERSION = 2  # how case folders store their images; a change rewrites every case (1: lossy full frames)
 DEFAULT_TIME_LIMIT = 60.0
 TIMING_SIZES = (128, 256, 512)
 TIMING_IMAGE = "astronaut"
@@ -91,8 +89,9 @@ def method_key(method: str, overrides: dict | None, seed: int) -> tuple[dict, st
 
 
 # ----------------------------------------------------------------------------- encoding
-def encode_output(image: np.ndarray, quality: int = OUTPUT_QUALITY) -> bytes:
-    """uint8 RGB -> WebP bytes (quality 1-100 lossy; 101 = lossless)."""
+def encode_output(image: np.ndarray, quality: int = LOSSLESS) -> bytes:
+    """uint8 RGB -> WebP bytes (lossless by default; quality 1-100 is lossy and never used for
+    an image that is scored or shown)."""
     ok, buf = cv2.imencode(".webp", np.ascontiguousarray(image[..., ::-1]), [cv2.IMWRITE_WEBP_QUALITY, quality])
     if not ok:
         raise RuntimeError("WebP encoding failed")
@@ -105,7 +104,7 @@ def _write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-_NUMERIC = ("hole_percent", "psnr", "ssim", "psnr_hole", "ssim_hole", "seconds", "pixels")
+_NUMERIC = ("hole_percent", *METRICS, "seconds", "pixels")
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -150,19 +149,20 @@ def run_job(job: Job) -> tuple[dict, bytes | None]:
 
     if job.warmup:
         small = max(1, job.original.shape[0] // 64)
-        run_one(job.original[::small, ::small], job.mask[::small, ::small], job.method, job.params, seed=job.seed,
+        run_one(Problem.check(job.original[::small, ::small], job.mask[::small, ::small]), job.method, job.params,
+                seed=job.seed,
                 time_limit=job.time_limit)
-    result = run_one(job.original, job.mask, job.method, job.params, seed=job.seed, time_limit=job.time_limit)
+    result = run_one(Problem.check(job.original, job.mask), job.method, job.params, seed=job.seed,
+                     time_limit=job.time_limit)
     metrics = result.metrics
     row = {
         "case": job.case, **job.meta, "method": job.method,
-        "psnr": metrics.get("psnr", np.nan), "ssim": metrics.get("ssim", np.nan),
-        "psnr_hole": metrics.get("psnr_hole", np.nan), "ssim_hole": metrics.get("ssim_hole", np.nan),
+        **{name: metrics.get(name, np.nan) for name in METRICS},
         "seconds": round(result.seconds, 4), "ssim_variant": SSIM_VARIANT, "method_version": result.version,
         "params_hash": job.params_hash, "seed": job.seed, "status": result.status,
         "params": json.dumps(job.params, sort_keys=True), "case_hash": job.case_hash, "error": result.error,
     }
-    data = encode_output(result.output) if (job.encode and result.status == "ok") else None
+    data = encode_output(fill_crop(result.output, job.mask)) if (job.encode and result.status == "ok") else None
     return row, data
 
 
@@ -245,46 +245,26 @@ def write_case_folder(root: Path, spec: CaseSpec) -> bool:
             old = json.loads(meta_path.read_text())
         except json.JSONDecodeError:
             old = {}
-        if old.get("case_hash") == digest and (folder / "original.webp").exists() and (folder / "mask.png").exists():
+        if (old.get("case_hash") == digest and old.get("storage") == STORAGE_VERSION
+                and (folder / "original.webp").exists() and (folder / "mask.png").exists()):
             return False
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():  # the pixels changed: old outputs are for another case
         if stale.is_file():
             stale.unlink()
-    _write_bytes(folder / "original.webp", encode_output(spec.original, 101))
+    _write_bytes(folder / "original.webp", encode_output(spec.original))
     ok, buf = cv2.imencode(".png", spec.mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     _write_bytes(folder / "mask.png", buf.tobytes())
     if spec.damaged is not None:
-        _write_bytes(folder / "input.webp", encode_output(spec.damaged, 90))
+        _write_bytes(folder / "input.webp", encode_output(spec.damaged))
     meta = {
         "case_id": spec.case_id, "image": spec.image, "mask_type": spec.mask_type,
         "hole_percent": round(hole_percent(spec.mask), 2), "source": spec.source,
         "mask_seed": spec.mask_seed, "size": list(spec.original.shape[:2]), "case_hash": digest,
-        "origin": "gallery",
+        "origin": "gallery", "storage": STORAGE_VERSION,
     }
     (folder / "case.json").write_text(json.dumps(meta, indent=1))
     return True
-
-
-def read_results(root: str | os.PathLike) -> pd.DataFrame:
-    """The gallery's results table (empty with the right columns if there is none)."""
-    path = Path(root) / "results.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=RESULT_COLUMNS)
-    frame = pd.read_csv(path, dtype={"params_hash": str, "case_hash": str, "method_version": str,
-                                     "error": str, "params": str})
-    for col in RESULT_COLUMNS:
-        if col not in frame:
-            frame[col] = np.nan
-    frame["error"] = frame["error"].fillna("")
-    return frame[RESULT_COLUMNS]
-
-
-def read_timing(root: str | os.PathLike) -> pd.DataFrame:
-    path = Path(root) / "timing.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=TIMING_COLUMNS)
-    return pd.read_csv(path, dtype={"params_hash": str, "method_version": str})
 
 
 # ----------------------------------------------------------------------------- build
@@ -332,7 +312,7 @@ def build(
 
     Parameters
     ----------
-    cases : the cases (default: :func:`gallery.cases.shipped_cases`).
+    cases : the cases (default: :func:`gallery.specs.shipped_cases`).
     methods : method names (default: every registered method). Rows of methods no longer
         registered are dropped only when ``methods`` is None.
     params : per-method parameter overrides; a change invalidates that method's rows.
@@ -349,7 +329,7 @@ def build(
     root.mkdir(parents=True, exist_ok=True)
     prune_cases = cases is None
     if cases is None:
-        from .cases import shipped_cases
+        from .specs import shipped_cases
 
         cases = shipped_cases()
     registered = [m.name for m in all_methods()]
@@ -425,7 +405,10 @@ def build(
         if hasattr(results, "close"):
             results.close()
 
-    # 4. time each method at several sizes on one image
+    # 4. rows scored before a metric was added get it from their stored (lossless) output
+    rescore(root, only_missing=True)
+
+    # 5. time each method at several sizes on one image
     timed: list[tuple[str, int]] = []
     if timing_sizes:
         timed = build_timing(root, method_names, params=params, seed=seed, sizes=timing_sizes, workers=workers,
@@ -456,7 +439,7 @@ def build_timing(
 
     Incremental like the gallery: a (method, size) row is redone when its params hash changes.
     """
-    from .cases import make_case
+    from .specs import make_case
 
     table = read_timing(root)
     if prune and len(table):
@@ -492,13 +475,50 @@ def build_timing(
     return sorted(redo)
 
 
+# ----------------------------------------------------------------------------- rescoring
+def rescore(root: str | os.PathLike, *, only_missing: bool = False) -> int:
+    """Recompute every metric of :data:`inpaint_core.metrics.METRICS` for the ok rows at ``root``
+    from the stored images, without running any method: outputs are stored losslessly, so the
+    composite of the stored fill over the original is the very output that was scored. With
+    ``only_missing``, only rows lacking some metric (e.g. one added since they were built).
+    Returns the number of rows rescored."""
+    from inpaint_core.metrics import score
+
+    root = Path(root)
+    table = read_results(root)
+    if not len(table):
+        return 0
+    names = list(METRICS)
+    todo = table["status"].eq("ok")
+    if only_missing:
+        todo &= table[names].apply(pd.to_numeric, errors="coerce").isna().any(axis=1)
+    cases: dict[str, tuple] = {}
+    for index in table.index[todo]:
+        case_id, method = str(table.at[index, "case"]), str(table.at[index, "method"])
+        if case_id not in cases:
+            case = read_case(root / case_id)
+            cases[case_id] = (case, case.image("original").astype(np.float64), case.mask())
+        case, original, hole = cases[case_id]
+        if method not in case.outputs:
+            continue
+        scores = score(original, case.image(method).astype(np.float64), hole)
+        for name in names:
+            table.at[index, name] = scores[name]
+        table.at[index, "ssim_variant"] = SSIM_VARIANT
+    if todo.any():
+        _write_csv(root / "results.csv", table[RESULT_COLUMNS])
+    return int(todo.sum())
+
+
 # ----------------------------------------------------------------------------- reading back
 def recompute_row(root: str | os.PathLike, row: pd.Series, *, time_limit: float | None = DEFAULT_TIME_LIMIT) -> dict:
-    """Run a stored row's method again on its stored case with its stored params and seed."""
+    """Run a stored row's method again on its stored case with its stored params and seed;
+    returns the status, the metrics and the output."""
     from inpaint_core.engine import run_one
 
     case = read_case(Path(root) / str(row["case"]))
-    original, mask = load_image(case.original_path), load_mask(case.mask_path)
+    original, mask = case.original(), case.mask()
     stored_params = json.loads(row["params"]) if isinstance(row["params"], str) and row["params"] else None
-    result = run_one(original, mask, str(row["method"]), stored_params, seed=int(row["seed"]), time_limit=time_limit)
-    return {"status": result.status, **result.metrics}
+    result = run_one(Problem.check(original, mask), str(row["method"]), stored_params, seed=int(row["seed"]),
+                     time_limit=time_limit)
+    return {"status": result.status, **result.metrics, "output": result.output}

@@ -16,7 +16,9 @@ class AppConfig:
     gallery_dir: Path = ROOT / "gallery" / "data"
     recent_dir: Path = ROOT / "runs" / "recent"  # each finished compare is saved here as a case
     database_url: str = f"sqlite:///{ROOT / 'runs' / 'votes.db'}"
-    vote_include_recent: bool = True  # offer users' recent compares as vote pairs (off on a public Space for privacy)
+    # let the study use users' recent compares, each only if its user ticked "Offer this compare to the
+    # public voting study" (off by default: a user's upload stays out of the public study)
+    vote_include_recent: bool = False
     vote_min_response_ms: int = 300  # faster votes are kept but flagged and excluded from results
     vote_rate_limit: tuple[int, float] = (60, 60.0)  # at most this many votes per session per window (s)
 
@@ -30,7 +32,7 @@ class AppConfig:
             gallery_dir=Path(env.get("INPAINT_LAB_GALLERY_DIR", base.gallery_dir)),
             recent_dir=Path(env.get("INPAINT_LAB_RECENT_DIR", base.recent_dir)),
             database_url=env.get("INPAINT_LAB_DATABASE_URL", base.database_url),
-            vote_include_recent=env.get("INPAINT_LAB_VOTE_INCLUDE_RECENT", "1").strip().lower() not in {"0", "false", "no"},
+            vote_include_recent=env.get("INPAINT_LAB_VOTE_INCLUDE_RECENT", "0").strip().lower() in {"1", "true", "yes", "on"},
             vote_min_response_ms=int(env.get("INPAINT_LAB_VOTE_MIN_MS", base.vote_min_response_ms)),
             vote_rate_limit=(int(env.get("INPAINT_LAB_VOTE_RATE", base.vote_rate_limit[0])), base.vote_rate_limit[1]),
         )

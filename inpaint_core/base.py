@@ -1,11 +1,12 @@
-"""One interface for every inpainting method, and the registry that lists them.
+"""One interface for every inpainting method.
 
 Every method is a subclass of :class:`InpaintMethod` that declares its metadata once
 (name, title, family, citation, speed class, parameters, a short card) and implements
-only :meth:`InpaintMethod.fill`. The shared :func:`inpaint` entry point does the rest:
-input validation, conversion to the internal convention, cropping to the hole's
-neighbourhood, hiding the hole's pixels from the method, pasting the known pixels back
-bit-exact, and conversion back to the caller's dtype and shape.
+only :meth:`InpaintMethod.fill`; a class that forgets a required declaration fails when it
+is defined. :mod:`inpaint_core.registry` lists the methods explicitly, and
+:func:`inpaint_core.api.inpaint` does the rest: input validation, conversion to the internal
+convention, cropping to the hole's neighbourhood, hiding the hole's pixels from the method,
+pasting the known pixels back bit-exact, and conversion back to the caller's dtype and shape.
 
 Internal convention (the only one a ``fill`` ever sees): ``image`` is ``float32`` of
 shape ``(H, W, 3)``, RGB, values in ``[0, 1]``, with the hole's pixels set to 0;
@@ -15,6 +16,9 @@ shape ``(H, W, 3)``, RGB, values in ``[0, 1]``, with the hole's pixels set to 0;
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,12 +27,35 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .errors import InpaintInputError, MethodCancelled
-from .imageio import from_working, to_working, validate_image, validate_mask
 
 Family = Literal["diffusion", "variational", "exemplar", "patch-based", "low-rank", "learned"]
 Speed = Literal["fast", "medium", "slow"]
 
 FAMILY_ORDER: tuple[str, ...] = ("diffusion", "variational", "exemplar", "patch-based", "low-rank", "learned")
+MAX_SEED = 2**63 - 1  # seeds are stored as int64 (gallery tables, case folders)
+_INT_TEXT = re.compile(r"[+-]?\d+")
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut short for long values (a 5,000-digit integer has no ``str`` at all)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "a number too large to print"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_seed(seed: Any, what: str = "The seed") -> int:
+    """A seed as ``int`` in [0, MAX_SEED]; anything else raises one sentence naming ``what``."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral, float, np.floating)):
+        raise InpaintInputError(f"{what} must be a whole number from 0 to {MAX_SEED}; got {_shown(seed)}.")
+    if isinstance(seed, (float, np.floating)):
+        if not math.isfinite(seed) or not float(seed).is_integer():
+            raise InpaintInputError(f"{what} must be a whole number from 0 to {MAX_SEED}; got {_shown(seed)}.")
+    value = int(seed)
+    if not 0 <= value <= MAX_SEED:
+        raise InpaintInputError(f"{what} must be a whole number from 0 to {MAX_SEED}; got {_shown(value)}.")
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,42 +108,93 @@ class Param:
             return "float"
         return "str"
 
-    def coerce(self, value: Any) -> Any:
-        """Convert ``value`` (possibly a string from the CLI) and check its range."""
+    def coerce(self, value: Any, method: str = "") -> Any:
+        """Convert ``value`` (possibly a string from the CLI) and check it; return the value.
+
+        Refused, each with one sentence naming the parameter (and ``method`` when given):
+        NaN and infinite numbers (also as strings such as "nan" or "1e400"), a bool where a
+        number is expected and a number other than 0 / 1 where a bool is, lists, dicts and
+        None, values outside [minimum, maximum], and integers off the declared grid
+        ``minimum + k * step`` (odd patch sizes, for instance).
+        """
         kind = self.kind
-        try:
-            if kind == "bool":
-                if isinstance(value, str):
-                    lowered = value.strip().lower()
-                    if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                        raise ValueError
-                    value = lowered in {"1", "true", "yes", "on"}
-                else:
-                    value = bool(value)
-            elif kind == "int":
-                as_float = float(value)
-                if as_float != int(as_float):
-                    raise ValueError
-                value = int(as_float)
-            elif kind == "float":
-                value = float(value)
-            elif kind == "choice":
-                matches = [c for c in self.choices if str(c) == str(value)]
-                if not matches:
-                    raise InpaintInputError(
-                        f"Parameter {self.name!r} must be one of {', '.join(map(str, self.choices))}; got {value!r}."
-                    )
-                value = matches[0]
+        label = f"Parameter {self.name!r}" + (f" of method {method!r}" if method else "")
+        if kind == "choice":
+            matches = [c for c in self.choices if isinstance(value, (str, int, float)) and str(c) == str(value)]
+            if not matches:
+                raise InpaintInputError(
+                    f"{label} must be one of {', '.join(map(str, self.choices))}; got {_shown(value)}."
+                )
+            return matches[0]
+        if kind == "bool":
+            return self._coerce_bool(value, label)
+        if kind == "str":
+            if not isinstance(value, str):
+                raise InpaintInputError(f"{label} must be a string; got {_shown(value)}.")
+            return value
+        number = self._coerce_number(value, label, integer=kind == "int")
+        if self.minimum is not None and number < self.minimum:
+            raise InpaintInputError(f"{label} must be at least {self.minimum}{self._span()}; got {_shown(number)}.")
+        if self.maximum is not None and number > self.maximum:
+            raise InpaintInputError(f"{label} must be at most {self.maximum}{self._span()}; got {_shown(number)}.")
+        if kind == "int" and self.step is not None and self.step > 1 and self.minimum is not None:
+            step, first = int(self.step), int(self.minimum)
+            if (number - first) % step:
+                raise InpaintInputError(
+                    f"{label} must be one of {first}, {first + step}, {first + 2 * step}, ... "
+                    f"(steps of {step}); got {number}."
+                )
+        if kind == "float":
+            try:
+                return float(number)
+            except OverflowError:
+                raise InpaintInputError(f"{label} must be a finite number; got {_shown(number)}.") from None
+        return number
+
+    def _span(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f" (it takes {self.minimum} to {self.maximum})"
+        return ""
+
+    @staticmethod
+    def _coerce_bool(value: Any, label: str) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+        elif isinstance(value, numbers.Integral) and value in (0, 1):
+            return bool(value)
+        raise InpaintInputError(f"{label} must be true or false; got {_shown(value)}.")
+
+    def _coerce_number(self, value: Any, label: str, *, integer: bool) -> int | float:
+        what = "an integer" if integer else "a number"
+        if isinstance(value, (bool, np.bool_)):
+            raise InpaintInputError(f"{label} must be {what}, not true / false; got {value}.")
+        if isinstance(value, numbers.Integral):
+            number: int | float = int(value)
+        elif isinstance(value, (numbers.Real, str)):
+            text = value.strip() if isinstance(value, str) else None
+            if text is not None and integer and len(text) < 300 and _INT_TEXT.fullmatch(text):
+                number = int(text)  # exact, even past float precision
             else:
-                value = str(value)
-        except (TypeError, ValueError):
-            raise InpaintInputError(f"Parameter {self.name!r} must be a {kind}; got {value!r}.") from None
-        if kind in {"int", "float"}:
-            if self.minimum is not None and value < self.minimum:
-                raise InpaintInputError(f"Parameter {self.name!r} must be at least {self.minimum}; got {value}.")
-            if self.maximum is not None and value > self.maximum:
-                raise InpaintInputError(f"Parameter {self.name!r} must be at most {self.maximum}; got {value}.")
-        return value
+                try:
+                    number = float(text if text is not None else value)
+                except (TypeError, ValueError, OverflowError):
+                    raise InpaintInputError(f"{label} must be {what}; got {_shown(value)}.") from None
+        else:
+            raise InpaintInputError(f"{label} must be {what}; got {_shown(value)}.")
+        if isinstance(number, float):
+            if not math.isfinite(number):
+                raise InpaintInputError(f"{label} must be a finite number; got {_shown(value)}.")
+            if integer:
+                if not number.is_integer():
+                    raise InpaintInputError(f"{label} must be an integer; got {_shown(value)}.")
+                number = int(number)
+        return number  # an int for a float parameter too: exact in the range checks, converted after them
 
 
 ProgressFn = Callable[[float, str], None]
@@ -128,14 +206,15 @@ class RunContext:
 
     ``progress(fraction, message)`` reports progress and is also where a run is
     cancelled (time limit, user stop): call it regularly in long loops.
-    ``trace`` is a dict when the caller asked for teaching views (fill order frames,
-    nearest-neighbour fields...), else None; methods put what they record in it.
+    ``trace`` is a :class:`~inpaint_core.trace.Trace` when the caller asked for teaching
+    views (fill order, nearest-neighbour fields...), else None; methods record into it.
+    :meth:`child_seed` gives a sub-step its own seed, derived from the run's.
     """
 
     rng: np.random.Generator
     seed: int = 0
     on_progress: ProgressFn | None = None
-    trace: dict | None = None
+    trace: Any = None  # inpaint_core.trace.Trace | None
     cancel_event: threading.Event | None = None
     deadline: float | None = None  # time.monotonic() value
 
@@ -143,6 +222,11 @@ class RunContext:
         self.check_cancelled()
         if self.on_progress is not None:
             self.on_progress(float(min(max(fraction, 0.0), 1.0)), message)
+
+    def child_seed(self, index: int = 0) -> int:
+        """A seed for the ``index``-th random sub-step (a level, a restart), derived from the run's
+        seed: same run seed, same child seeds, and different sub-steps never share a stream."""
+        return int(np.random.SeedSequence([self.seed, int(index)]).generate_state(1)[0])
 
     def check_cancelled(self) -> None:
         if self.cancel_event is not None and self.cancel_event.is_set():
@@ -169,9 +253,9 @@ class InpaintMethod:
     max_pixels : size guard for slow methods, on the (cropped) working area.
     """
 
-    name: ClassVar[str] = ""
-    title: ClassVar[str] = ""
-    family: ClassVar[Family] = "diffusion"
+    name: ClassVar[str]
+    title: ClassVar[str]
+    family: ClassVar[Family]
     citation: ClassVar[Citation]
     speed: ClassVar[Speed] = "fast"
     needs_weights: ClassVar[bool] = False
@@ -181,6 +265,22 @@ class InpaintMethod:
     context_margin: ClassVar[int | None] = None
     max_pixels: ClassVar[int | None] = None
     trained_on: ClassVar[str | None] = None  # e.g. "faces" for learned models
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs):
+        """Check a concrete method's declarations when its class is defined (``abstract=True``
+        marks a shared base, such as :class:`~inpaint_core.methods.learned.LearnedMethod`)."""
+        super().__init_subclass__(**kwargs)
+        if abstract:
+            return
+        missing = [a for a in ("name", "title", "family", "citation", "card") if not getattr(cls, a, None)]
+        if missing:
+            raise TypeError(f"{cls.__name__} must declare {', '.join(missing)} (see inpaint_core.base.InpaintMethod).")
+        if cls.family not in FAMILY_ORDER:
+            raise TypeError(f"{cls.__name__}.family is {cls.family!r}; it must be one of {', '.join(FAMILY_ORDER)}.")
+        if cls.speed not in ("fast", "medium", "slow"):
+            raise TypeError(f"{cls.__name__}.speed is {cls.speed!r}; it must be fast, medium or slow.")
+        if not isinstance(cls.citation, Citation) or not isinstance(cls.card, MethodCard):
+            raise TypeError(f"{cls.__name__} must declare citation as a Citation and card as a MethodCard.")
 
     def availability(self) -> tuple[bool, str]:
         """(True, "") if the method can run here, else (False, reason)."""
@@ -200,11 +300,17 @@ class InpaintMethod:
         """Defaults overlaid with ``params``, each checked; unknown names are an error."""
         resolved = cls.defaults()
         known = {p.name: p for p in cls.params}
-        for key, value in (params or {}).items():
+        if params is None:
+            return resolved
+        if not isinstance(params, Mapping):
+            raise InpaintInputError(
+                f"The parameters of method {cls.name!r} must be a mapping of name to value; got {_shown(params)}."
+            )
+        for key, value in params.items():
             if key not in known:
                 names = ", ".join(known) or "none"
-                raise InpaintInputError(f"Method {cls.name!r} has no parameter {key!r} (it has: {names}).")
-            resolved[key] = known[key].coerce(value)
+                raise InpaintInputError(f"Method {cls.name!r} has no parameter {_shown(key)} (it has: {names}).")
+            resolved[key] = known[key].coerce(value, method=cls.name)
         return resolved
 
     @classmethod
@@ -227,124 +333,5 @@ class InpaintMethod:
         }
 
 
-_REGISTRY: dict[str, InpaintMethod] = {}
-
-
-def register(cls: type[InpaintMethod]) -> type[InpaintMethod]:
-    """Class decorator: add a method to the registry (names must be unique)."""
-    if not cls.name or not cls.title:
-        raise TypeError(f"{cls.__name__} must declare name and title")
-    if cls.family not in FAMILY_ORDER:
-        raise TypeError(f"{cls.__name__}.family must be one of {FAMILY_ORDER}")
-    if cls.name in _REGISTRY and type(_REGISTRY[cls.name]) is not cls:
-        raise TypeError(f"method name {cls.name!r} registered twice")
-    for attr in ("citation", "card"):
-        if not hasattr(cls, attr):
-            raise TypeError(f"{cls.__name__} must declare {attr}")
-    _REGISTRY[cls.name] = cls()
+def register(cls: type[InpaintMethod]) -> type[InpaintMethod]:  # TEMPORARY until methods/learned.py drops it
     return cls
-
-
-def _load_methods() -> None:
-    from . import methods  # noqa: F401  (importing registers every method)
-
-
-def all_methods() -> list[InpaintMethod]:
-    """Every registered method, ordered by family then registration order."""
-    _load_methods()
-    order = {f: i for i, f in enumerate(FAMILY_ORDER)}
-    return sorted(_REGISTRY.values(), key=lambda m: order[m.family])
-
-
-def get_method(name: str) -> InpaintMethod:
-    _load_methods()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise InpaintInputError(
-            f"Unknown method {name!r}; known methods: {', '.join(sorted(_REGISTRY))}."
-        ) from None
-
-
-def hole_bbox(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
-    """Bounding box of the hole grown by ``margin`` pixels, clipped to the image."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    h, w = mask.shape
-    return (
-        slice(max(rows[0] - margin, 0), min(rows[-1] + margin + 1, h)),
-        slice(max(cols[0] - margin, 0), min(cols[-1] + margin + 1, w)),
-    )
-
-
-def inpaint(
-    image: np.ndarray,
-    mask: np.ndarray,
-    method: str | InpaintMethod = "telea",
-    params: Mapping[str, Any] | None = None,
-    *,
-    seed: int = 0,
-    progress: ProgressFn | None = None,
-    trace: dict | None = None,
-    cancel_event: threading.Event | None = None,
-    time_limit: float | None = None,
-) -> np.ndarray:
-    """Fill the hole of ``image`` given by ``mask`` with one method.
-
-    Parameters
-    ----------
-    image : ndarray, (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA;
-        uint8, uint16, or float in [0, 1].
-    mask : ndarray (H, W), nonzero / True = hole.
-    method : registered name or instance.
-    params : overrides of the method's declared defaults.
-    seed : every random choice derives from it: same seed, same output.
-    progress : ``progress(fraction, message)``, called from the method.
-    trace : pass a dict to receive teaching views the method records.
-    cancel_event, time_limit : cooperative cancellation (raises MethodCancelled).
-
-    Returns
-    -------
-    ndarray of the input's shape and dtype; pixels outside the hole are the input's,
-    bit-exact; an alpha channel is returned unchanged.
-    """
-    impl = get_method(method) if isinstance(method, str) else method
-    image = validate_image(image)
-    hole = validate_mask(mask, image.shape[:2])
-    resolved = impl.resolve_params(params)
-    if not hole.any():
-        return image.copy()
-    ok, why = impl.availability()
-    if not ok:
-        from .errors import MethodUnavailable
-
-        raise MethodUnavailable(why)
-
-    work = to_working(image)
-    rows, cols = (slice(None), slice(None))
-    if impl.context_margin is not None:
-        rows, cols = hole_bbox(hole, impl.context_margin)
-    crop, crop_hole = work[rows, cols].copy(), hole[rows, cols]
-    if impl.max_pixels is not None and crop_hole.size > impl.max_pixels:
-        side = int(impl.max_pixels**0.5)
-        raise InpaintInputError(
-            f"{impl.title} works on at most {impl.max_pixels:,} pixels around the hole "
-            f"(about {side}x{side}); this hole's neighbourhood has {crop_hole.size:,}: use a smaller hole or image."
-        )
-    crop[crop_hole] = 0.0  # the method must never see what was under the hole
-    ctx = RunContext(
-        rng=np.random.default_rng(seed),
-        seed=seed,
-        on_progress=progress,
-        trace=trace,
-        cancel_event=cancel_event,
-        deadline=None if time_limit is None else time.monotonic() + time_limit,
-    )
-    filled = impl.fill(crop, crop_hole, resolved, ctx)
-    filled = np.asarray(filled, dtype=np.float32)
-    if filled.shape != crop.shape:
-        raise RuntimeError(f"{impl.name} returned shape {filled.shape}, expected {crop.shape}")
-    if not np.isfinite(filled[crop_hole]).all():
-        raise RuntimeError(f"{impl.name} produced non-finite values in the hole")
-    work[rows, cols][crop_hole] = np.clip(filled[crop_hole], 0.0, 1.0)
-    return from_working(work, image, hole)

@@ -3,10 +3,17 @@
 A case is a folder::
 
     <case_id>/
-        original.png          the intact image (ground truth)
+        original.png|.webp    the intact image (ground truth), lossless
         mask.png              255 = hole
-        <method>.<ext>        one completion per method (PNG, WebP or JPEG)
+        <method>.png|.webp    one completion per method, lossless: either the whole frame, or
+                              only the hole's bounding box (the gallery's compact form: known
+                              pixels inside the box stored as 0)
         case.json             {"case_id", "image", "mask_type", "hole_percent", "source", "created", ...}
+
+Whatever a file holds, a completion is only ever *shown* through :meth:`Case.image`, which
+composites the file's hole pixels over the original: every image a rater or a gallery visitor
+sees has its known pixels bit-identical to the original, so no compression artefact or
+colour shift outside the hole can tell a fill from the camera's photo.
 
 The voting study reads pairs from such folders; the gallery writes them; the Compare tab
 saves each finished compare as one, so a user's own runs can be voted on too.
@@ -23,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import load_image, load_mask, save_image
+from .geometry import box_shape, hole_box
+from .imageio import load_image, load_mask, save_image, to_uint8_rgb
 
 IMAGE_EXTENSIONS = (".png", ".webp", ".jpg", ".jpeg")
 _RESERVED = {"original", "mask", "input"}
@@ -49,6 +57,46 @@ class Case:
 
     def mask(self) -> np.ndarray:
         return load_mask(self.mask_path)
+
+    def image(self, method: str) -> np.ndarray:
+        """What a viewer is shown for ``method`` (or ``"original"``): uint8 RGB, the original's
+        known pixels with the method's fill composited into the hole."""
+        original = to_uint8_rgb(self.original())
+        if method == "original":
+            return original
+        path = self.outputs.get(method)
+        if path is None:
+            raise KeyError(f"Case {self.case_id!r} has no result for {method!r}.")
+        return composite_fill(original, self.mask(), to_uint8_rgb(load_image(path)))
+
+
+def fill_crop(output: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The compact stored form of a completion: its hole's bounding box, known pixels set to 0
+    (they compress to almost nothing and are never shown: :func:`composite_fill` puts the
+    original's back)."""
+    box = hole_box(hole)
+    crop = to_uint8_rgb(output)[box].copy()
+    crop[~hole[box]] = 0
+    return crop
+
+
+def composite_fill(original: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """``original`` (uint8 RGB) with its hole's pixels taken from ``fill``: a whole frame of the
+    original's size, or the hole's bounding-box crop written by :func:`fill_crop`."""
+    box = hole_box(hole)
+    full = original.shape[:2]
+    crop_shape = box_shape(box)
+    if fill.shape[:2] == full:
+        source = fill[box]
+    elif fill.shape[:2] == crop_shape:
+        source = fill
+    else:
+        raise ValueError(f"A stored fill of {fill.shape[1]}x{fill.shape[0]} fits neither the image "
+                         f"({full[1]}x{full[0]}) nor its hole's box ({crop_shape[1]}x{crop_shape[0]}).")
+    out = original.copy()
+    inside = hole[box]
+    out[box][inside] = source[inside]
+    return out
 
 
 def _find(folder: Path, stem: str) -> Path:

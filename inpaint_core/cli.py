@@ -1,4 +1,4 @@
-"""Command line: ``python -m inpaint_core {methods,run,compare,mask}``.
+"""Command line: ``python -m inpaint_core {methods,metrics,run,compare,mask}``.
 
 Bad input exits with status 2 and one line on stderr (no traceback).
 """
@@ -7,11 +7,108 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
-from .base import FAMILY_ORDER, all_methods, get_method
+from .base import FAMILY_ORDER, MAX_SEED, check_seed
 from .errors import InpaintInputError, MethodCancelled, MethodUnavailable
+from .registry import all_methods, get_method
+
+MAX_TIME_LIMIT = 24 * 3600.0  # seconds; beyond it a thread join overflows, and nobody waits a day
+
+
+# ------------------------------------------------------------------ parsing shared with gallery/__main__.py
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with usage errors as one line on stderr (``error: ...``) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}.\n")
+
+
+def _number_text(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def seconds_type(text: str) -> float:
+    """argparse type: a time limit, in (0, MAX_TIME_LIMIT] seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {_number_text(text)!r}") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"the time limit must be more than 0 and at most {MAX_TIME_LIMIT:.0f} seconds, got {_number_text(text)!r}"
+        )
+    return value
+
+
+def seed_type(text: str) -> int:
+    """argparse type: a seed, a whole number in [0, MAX_SEED]."""
+    try:
+        return check_seed(int(text.strip()) if len(text) < 40 else float("nan"))
+    except (ValueError, InpaintInputError):
+        raise argparse.ArgumentTypeError(
+            f"the seed must be a whole number from 0 to {MAX_SEED}, got {_number_text(text)!r}"
+        ) from None
+
+
+def int_range_type(what: str, lowest: int, highest: int):
+    """argparse type: a whole number in [lowest, highest], refused with a sentence naming ``what``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip()) if len(text) < 40 else None
+        except ValueError:
+            value = None
+        if value is None or not lowest <= value <= highest:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a whole number from {lowest} to {highest}, got {_number_text(text)!r}"
+            )
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def method_list(text: str | None, option: str = "--methods") -> list[str] | None:
+    """A comma-separated list of method names, each checked (None when ``text`` is None)."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InpaintInputError(
+            f"{option} names no method; give comma-separated names (see python -m inpaint_core methods)."
+        )
+    for name in names:
+        get_method(name)  # unknown names: one sentence listing the known ones
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InpaintInputError(f"{option} lists {', '.join(map(repr, repeated))} more than once.")
+    return names
+
+
+def check_method_params(params: object, methods: list[str], option: str = "--params") -> dict[str, dict]:
+    """``{method: {param: value}}`` checked against the methods that will run: the shape,
+    every method name, and every value (through the method's declared parameters)."""
+    if not isinstance(params, dict):
+        raise InpaintInputError(
+            f'{option} must be a JSON object of method name to parameters, such as {{"telea": {{"radius": 5}}}}; '
+            f"got {_number_text(repr(params))}."
+        )
+    for name, values in params.items():
+        impl = get_method(name)
+        if name not in methods:
+            raise InpaintInputError(
+                f"{option} sets parameters of {name!r}, which is not among the methods run ({', '.join(methods)})."
+            )
+        if not isinstance(values, dict):
+            raise InpaintInputError(
+                f'{option}: the parameters of {name!r} must be an object such as {{"radius": 5}}; '
+                f"got {_number_text(repr(values))}."
+            )
+        impl.resolve_params(values)
+    return params
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -51,13 +148,34 @@ def cmd_methods(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
-    from .base import inpaint
-    from .imageio import save_image
+def cmd_metrics(args) -> int:
+    from .metrics import METRICS, SSIM_VARIANT
 
-    image, mask = _load_pair(args.image, args.mask)
+    rows = [{"name": m.name, "label": m.label, "unit": m.unit, "higher_is_better": m.higher_is_better,
+             "digits": m.digits, "region": m.region, "paper": m.paper} for m in METRICS.values()]
+    if args.json:
+        print(json.dumps({"metrics": rows, "ssim_variant": SSIM_VARIANT}, indent=2))
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        where = "the whole image" if r["region"] == "image" else "the hole's pixels"
+        unit = f" ({r['unit']})" if r["unit"] else ""
+        print(f"  {r['name']:<{width}}  {r['label']}{unit}, over {where}, {'higher' if r['higher_is_better'] else 'lower'}"
+              f" is better{'; ' + r['paper'] if r['paper'] else ''}")
+    print(f"SSIM variant: {SSIM_VARIANT}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .api import inpaint
+    from .imageio import check_output_file, save_image
+
+    check_output_file(args.out)  # before any work: a bad path fails now, not after the run
     method = get_method(args.method)
-    out = inpaint(image, mask, method, _parse_params(args.param), seed=args.seed)
+    params = _parse_params(args.param)
+    method.resolve_params(params)
+    image, mask = _load_pair(args.image, args.mask)
+    out = inpaint(image, mask, method, params, seed=args.seed)
     save_image(args.out, out)
     print(f"{method.name}: wrote {args.out}")
     return 0
@@ -65,18 +183,21 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     from .engine import compare_iter, results_table
-    from .imageio import save_image
+    from .problem import Problem
+    from .imageio import check_output_dir, save_image
 
-    image, mask = _load_pair(args.image, args.mask)
-    if args.methods:
-        names = [n.strip() for n in args.methods.split(",") if n.strip()]
-    else:
+    out_dir = check_output_dir(args.out)  # before any work
+    names = method_list(args.methods)
+    if names is None:
         names = [m.name for m in all_methods() if m.speed == "fast" and m.availability()[0]]
-    params = json.loads(args.params) if args.params else {}
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    params = check_method_params(_load_json(args.params), names) if args.params is not None else {}
+    image, mask = _load_pair(args.image, args.mask)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InpaintInputError(f"Cannot create the output folder {out_dir} ({exc.strerror or exc}).") from None
     results = []
-    for result in compare_iter(image, mask, names, params=params, seed=args.seed, time_limit=args.time_limit):
+    for result in compare_iter(Problem.check(image, mask), names, params=params, seed=args.seed, time_limit=args.time_limit):
         results.append(result)
         if result.output is not None:
             save_image(out_dir / f"{result.method}.png", result.output)
@@ -88,14 +209,28 @@ def cmd_compare(args) -> int:
     return 0 if all(r.status == "ok" for r in results) else 1
 
 
+def _load_json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InpaintInputError(f"--params is not valid JSON ({exc.msg} at character {exc.pos}).") from None
+    except ValueError as exc:  # an integer literal of thousands of digits
+        raise InpaintInputError(f"--params could not be read ({exc}).") from None
+
+
 def cmd_mask(args) -> int:
-    from .imageio import load_image, save_image
+    from .imageio import MAX_PIXELS, check_output_file, load_image, save_image
     from .masks import generate_mask, hole_percent
 
+    check_output_file(args.out)
     if args.image:
         shape = load_image(args.image).shape[:2]
     else:
         shape = (args.height, args.width)
+        if args.width * args.height > MAX_PIXELS:
+            raise InpaintInputError(
+                f"A {args.width}x{args.height} mask has more than the {MAX_PIXELS:,} pixels supported."
+            )
     mask = generate_mask(args.kind, shape, args.seed)
     save_image(args.out, mask)
     print(f"{args.kind}: {hole_percent(mask):.1f} % hole, wrote {args.out}")
@@ -103,14 +238,20 @@ def cmd_mask(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .imageio import MAX_PIXELS, MIN_SIDE
     from .masks import MASK_PRESETS
 
-    parser = argparse.ArgumentParser(prog="python -m inpaint_core", description="Inpaint Lab: compare inpainting methods.")
+    side = int_range_type("the side", MIN_SIDE, MAX_PIXELS // MIN_SIDE)
+    parser = OneLineParser(prog="python -m inpaint_core", description="Inpaint Lab: compare inpainting methods.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("methods", help="list the registered methods")
     p.add_argument("--json", action="store_true", help="full metadata as JSON")
     p.set_defaults(func=cmd_methods)
+
+    p = sub.add_parser("metrics", help="list the metrics every table reports")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("run", help="fill one hole with one method")
     p.add_argument("--method", required=True)
@@ -118,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mask", required=True, help="mask file, nonzero = hole")
     p.add_argument("--out", required=True)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="method parameter (repeatable)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="run several methods and write DIR/<method>.png and DIR/metrics.csv")
@@ -127,17 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--methods", help="comma-separated names (default: every fast method)")
     p.add_argument("--params", help='JSON: {"method": {"param": value}}')
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--time-limit", type=float, default=120.0, help="seconds per method")
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.add_argument("--time-limit", type=seconds_type, default=120.0, help="seconds per method")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("mask", help="write a generated mask (255 = hole)")
     p.add_argument("--kind", required=True, choices=sorted(MASK_PRESETS))
     p.add_argument("--out", required=True)
     p.add_argument("--image", help="take the size from this image")
-    p.add_argument("--width", type=int, default=512)
-    p.add_argument("--height", type=int, default=512)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=side, default=512, help=f"pixels (at least {MIN_SIDE})")
+    p.add_argument("--height", type=side, default=512, help=f"pixels (at least {MIN_SIDE})")
+    p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_mask)
     return parser
 
@@ -149,8 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InpaintInputError, MethodUnavailable, MethodCancelled) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except json.JSONDecodeError as exc:
-        print(f"error: --params is not valid JSON ({exc.msg}).", file=sys.stderr)
+    except OSError as exc:  # a file that vanished or cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: could not access{where} ({exc.strerror or exc}).", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)

@@ -17,17 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .base import get_method, inpaint
+from .api import solve
 from .errors import InpaintInputError, MethodCancelled, MethodUnavailable
-from .imageio import to_uint8_rgb, validate_image, validate_mask
+from .imageio import to_uint8_rgb
 from .masks import hole_percent
-from .metrics import SSIM_VARIANT, score
+from .metrics import METRICS, SSIM_VARIANT, score
 from .poisson import poisson_blend
+from .problem import Problem
+from .registry import get_method
+from .trace import Trace
 
 DEFAULT_TIME_LIMIT = 120.0
 TABLE_COLUMNS = [
-    "method", "title", "family", "status", "psnr", "ssim", "psnr_hole", "ssim_hole", "seconds",
-    "hole_percent", "ssim_variant", "method_version", "error",
+    "method", "title", "family", "status", *METRICS, "seconds", "hole_percent", "ssim_variant", "method_version",
+    "error",
 ]
 
 
@@ -44,13 +47,26 @@ class MethodResult:
     metrics: dict[str, float]
     error: str = ""
     version: str = ""
-    trace: dict | None = None
+    trace: Trace | None = None
+    trained_on: str | None = None  # the domain of a learned model ("faces"), shown in the label
 
     def label(self) -> str:
+        """The result in one line: method, every metric, seconds (or what went wrong)."""
         if self.status != "ok":
-            return f"{self.title}: {self.status} - {self.error}"
-        m = self.metrics
-        return f"{self.title} | PSNR {m['psnr']:.2f} dB (hole {m['psnr_hole']:.2f}) | SSIM {m['ssim']:.3f} | {self.seconds:.2f} s"
+            return f"{self.title}: {self.status}: {self.error}"
+        scores = " | ".join(f"{metric.label} {metric.format(self.metrics[name])}"
+                            for name, metric in METRICS.items() if name in self.metrics)
+        note = f" | trained on {self.trained_on}" if self.trained_on else ""
+        return f"{self.title} | {scores} | {self.seconds:.2f} s{note}"
+
+    def caption(self) -> str:
+        """The short form for a thumbnail: method, hole PSNR and SSIM, seconds (the rest is in the table)."""
+        if self.status != "ok":
+            return f"{self.title}: {self.status}: {self.error}"
+        scores = " · ".join(f"{METRICS[m].label} {METRICS[m].format(self.metrics[m])}" for m in ("psnr_hole", "ssim_hole")
+                            if m in self.metrics)
+        note = f" · trained on {self.trained_on}" if self.trained_on else ""
+        return f"{self.title} · {scores} · {self.seconds:.2f} s{note}"
 
 
 def _run_with_limit(fn: Callable[[threading.Event], np.ndarray], time_limit: float | None):
@@ -74,27 +90,24 @@ def _run_with_limit(fn: Callable[[threading.Event], np.ndarray], time_limit: flo
 
 
 def run_one(
-    image: np.ndarray,
-    mask: np.ndarray,
+    problem: Problem,
     method: str,
     params: dict | None = None,
     *,
     seed: int = 0,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
-    reference: np.ndarray | None = None,
     postprocess: str = "none",
     progress: Callable[[float, str], None] | None = None,
-    trace: dict | None = None,
+    trace: Trace | None = None,
 ) -> MethodResult:
-    """Run one method with failure isolation and timing; score against ``reference``
-    (default: ``image`` itself, the intact original)."""
+    """Run one method on a checked problem with failure isolation and timing, and score it
+    against the problem's intact image."""
     impl = get_method(method)
-    hole = validate_mask(mask, image.shape[:2])
-    reference = image if reference is None else reference
+    image, hole = problem.image, problem.hole
 
     def job(cancel: threading.Event) -> np.ndarray:
-        out = inpaint(image, hole, impl, params, seed=seed, progress=progress, trace=trace,
-                      cancel_event=cancel, time_limit=time_limit)
+        out = solve(problem, impl, params, seed=seed, progress=progress, trace=trace, cancel_event=cancel,
+                    time_limit=time_limit)
         if postprocess == "poisson":
             scale = 255.0 if out.dtype == np.uint8 else (65535.0 if out.dtype == np.uint16 else 1.0)
             blended = poisson_blend(image.astype(np.float64), out.astype(np.float64), hole)
@@ -102,13 +115,14 @@ def run_one(
             out = np.where(hole[..., None] if out.ndim == 3 else hole, blended, image)
         return out
 
+    common = dict(method=impl.name, title=impl.title, family=impl.family, version=impl.version, trace=trace,
+                  trained_on=impl.trained_on)
     ok, why = impl.availability()
     if not ok:
-        return MethodResult(impl.name, impl.title, impl.family, "unavailable", None, 0.0, {}, why, impl.version)
+        return MethodResult(status="unavailable", output=None, seconds=0.0, metrics={}, error=why, **common)
     start = time.perf_counter()
     out, err, timed_out = _run_with_limit(job, time_limit)
     seconds = time.perf_counter() - start
-    common = dict(method=impl.name, title=impl.title, family=impl.family, version=impl.version, trace=trace)
     if timed_out:
         return MethodResult(status="timeout", output=None, seconds=seconds, metrics={},
                             error=f"stopped after the {time_limit:.0f} s time limit", **common)
@@ -119,13 +133,12 @@ def run_one(
     if err is not None:
         message = str(err) if isinstance(err, InpaintInputError) else f"{type(err).__name__}: {err}"
         return MethodResult(status="error", output=None, seconds=seconds, metrics={}, error=message, **common)
-    metrics = score(to_uint8_rgb(reference).astype(np.float64), to_uint8_rgb(out).astype(np.float64), hole)
+    metrics = score(problem.reference().astype(np.float64), to_uint8_rgb(out).astype(np.float64), hole)
     return MethodResult(status="ok", output=out, seconds=seconds, metrics=metrics, **common)
 
 
 def compare_iter(
-    image: np.ndarray,
-    mask: np.ndarray,
+    problem: Problem,
     methods: Sequence[str],
     *,
     params: dict[str, dict] | None = None,
@@ -133,16 +146,15 @@ def compare_iter(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     postprocess: str = "none",
     progress: Callable[[str, float, str], None] | None = None,
-    traces: dict[str, dict] | None = None,
+    traces: dict[str, Trace] | None = None,
 ) -> Iterator[MethodResult]:
     """Yield each method's :class:`MethodResult` as soon as it is ready.
 
+    ``problem`` was checked once (:meth:`Problem.check`); its hole must not be empty.
     ``progress(method, fraction, message)`` relays the running method's progress.
-    ``traces`` maps a method name to a dict that receives its teaching views.
+    ``traces`` maps a method name to a :class:`~inpaint_core.trace.Trace` that receives its record.
     """
-    image = validate_image(image)
-    hole = validate_mask(mask, image.shape[:2])
-    if not hole.any():
+    if not problem.hole.any():
         raise InpaintInputError("The mask is empty: draw or load a hole first.")
     for name in methods:
         get_method(name)  # unknown names fail before any work
@@ -150,7 +162,7 @@ def compare_iter(
         relay = None
         if progress is not None:
             relay = (lambda n: (lambda f, msg: progress(n, f, msg)))(name)
-        yield run_one(image, hole, name, (params or {}).get(name), seed=seed, time_limit=time_limit,
+        yield run_one(problem, name, (params or {}).get(name), seed=seed, time_limit=time_limit,
                       postprocess=postprocess, progress=relay, trace=(traces or {}).get(name))
 
 
@@ -161,8 +173,7 @@ def results_table(results: Sequence[MethodResult], hole: np.ndarray | None = Non
     for r in results:
         rows.append({
             "method": r.method, "title": r.title, "family": r.family, "status": r.status,
-            "psnr": r.metrics.get("psnr", np.nan), "ssim": r.metrics.get("ssim", np.nan),
-            "psnr_hole": r.metrics.get("psnr_hole", np.nan), "ssim_hole": r.metrics.get("ssim_hole", np.nan),
+            **{name: r.metrics.get(name, np.nan) for name in METRICS},
             "seconds": round(r.seconds, 4), "hole_percent": round(percent, 2), "ssim_variant": SSIM_VARIANT,
             "method_version": r.version, "error": r.error,
         })
@@ -170,6 +181,7 @@ def results_table(results: Sequence[MethodResult], hole: np.ndarray | None = Non
 
 
 def compare(image: np.ndarray, mask: np.ndarray, methods: Sequence[str], **kwargs) -> tuple[list[MethodResult], pd.DataFrame]:
-    """Run every method and return (results, table)."""
-    results = list(compare_iter(image, mask, methods, **kwargs))
-    return results, results_table(results, validate_mask(mask, image.shape[:2]))
+    """Run every method on ``image`` and ``mask`` (checked here) and return (results, table)."""
+    problem = Problem.check(image, mask)
+    results = list(compare_iter(problem, methods, **kwargs))
+    return results, results_table(results, problem.hole)

@@ -242,23 +242,80 @@ def load_mask(source: str | os.PathLike | bytes, shape: tuple[int, int] | None =
     return hole
 
 
+# Extensions :func:`save_image` writes; 16-bit is kept only in PNG and TIFF.
+WRITABLE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+_SIXTEEN_BIT_EXTENSIONS = (".png", ".tif", ".tiff")
+
+
+def _check_folder(folder: Path, what: str) -> None:
+    """``folder`` exists as a folder, or can be created: its nearest existing ancestor is a
+    writable folder. Creates nothing."""
+    ancestor = folder
+    while not ancestor.exists():
+        if ancestor.is_symlink():  # a dangling link: mkdir would fail on it
+            raise InpaintInputError(f"Cannot create {what} {folder}: {ancestor} is a broken link.")
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InpaintInputError(f"Cannot create {what} {folder}: {ancestor} is a file, not a folder.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InpaintInputError(f"Cannot create {what} {folder}: {ancestor} is not writable.")
+
+
+def check_output_file(path: str | os.PathLike) -> Path:
+    """Check, before any work, that an image can be written to ``path``: a known extension
+    and a folder that exists or can be created. Returns ``path`` as a Path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.name == "" or path.is_dir():
+        raise InpaintInputError(f"{path} is a folder; give an image file name such as {path / 'out.png'}.")
+    if suffix not in WRITABLE_EXTENSIONS:
+        known = ", ".join(WRITABLE_EXTENSIONS)
+        got = f"the unknown extension {suffix!r}" if suffix else "no extension"
+        raise InpaintInputError(f"Cannot write {path.name}: it has {got}; use one of {known}.")
+    _check_folder(path.parent, "the folder")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "the output folder") -> Path:
+    """Check that ``path`` is a folder or can be created as one (creates nothing)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InpaintInputError(f"Cannot use {path} as {what}: it is a file.")
+    _check_folder(path, what)
+    return path
+
+
 def save_image(path: str | os.PathLike, image: np.ndarray) -> None:
-    """Write an array as PNG (16-bit kept) or by extension (JPEG, WebP...)."""
+    """Write an array as PNG (16-bit kept) or by extension (JPEG, WebP...).
+
+    The path is checked (:func:`check_output_file`) before anything is converted; a 16-bit
+    image written to an 8-bit format (JPEG, WebP, BMP) is scaled to 8 bits."""
     import cv2
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_output_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InpaintInputError(f"Cannot create the folder {path.parent} ({exc.strerror or exc}).") from None
     arr = image
     if arr.dtype.kind == "f":
         arr = np.clip(np.rint(arr * 255.0), 0, 255).astype(np.uint8)
     if arr.dtype == bool:
         arr = arr.astype(np.uint8) * 255
+    if arr.dtype == np.uint16 and path.suffix.lower() not in _SIXTEEN_BIT_EXTENSIONS:
+        arr = np.rint(arr / 257.0).astype(np.uint8)
     if arr.ndim == 3 and arr.shape[2] == 3:
         arr = arr[..., ::-1]
     elif arr.ndim == 3 and arr.shape[2] == 4:
         arr = arr[..., [2, 1, 0, 3]]
-    if not cv2.imwrite(str(path), np.ascontiguousarray(arr)):
-        raise InpaintInputError(f"Could not write {path}; check the folder and the extension.")
+    try:
+        written = cv2.imwrite(str(path), np.ascontiguousarray(arr))
+    except cv2.error:
+        written = False
+    if not written:
+        raise InpaintInputError(f"Could not write {path}; check the folder, the free space and the extension.")
 
 
 def downscale_to_cap(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

@@ -221,3 +221,18 @@ def mask_from_layers(layers: list[np.ndarray], shape: Shape) -> np.ndarray:
             painted = cv2.resize(painted.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
         hole |= painted
     return hole
+
+
+# ---------------------------------------------------------------------------- hole-area bins
+BIN_WIDTH = 10.0  # percent: 0-10 %, 10-20 %, ... as in NVIDIA's irregular-mask protocol (Liu et al. 2018)
+
+
+def bin_label(percent: float) -> str:
+    """NVIDIA-style hole-area bin of a hole percentage: '0-10 %', '10-20 %', ..."""
+    index = min(int(percent // BIN_WIDTH), int(100 // BIN_WIDTH) - 1)
+    return f"{index * BIN_WIDTH:.0f}-{(index + 1) * BIN_WIDTH:.0f} %"
+
+
+def bin_order(label: str) -> float:
+    """Sort key of a bin label (its lower bound)."""
+    return float(label.split("-")[0])

@@ -27,11 +27,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["nnf_search", "valid_source_centres", "nnf_offsets", "offsets_to_rgb"]
+__all__ = ["nnf_search", "valid_source_centres", "largest_source_patch", "seed_numba", "nnf_offsets", "offsets_to_rgb"]
 
 
 @numba.njit(cache=True)
-def _seed(seed):  # pragma: no cover - numba's own generator, seeded per call
+def seed_numba(seed):  # pragma: no cover - numba's own generator (one per thread, shared by every kernel)
+    """Seed the random generator that numba-compiled kernels draw from."""
     np.random.seed(seed)
 
 
@@ -154,6 +155,18 @@ def valid_source_centres(known: np.ndarray, patch_size: int) -> np.ndarray:
     return valid
 
 
+def largest_source_patch(known: np.ndarray, patch_size: int) -> tuple[int, np.ndarray]:
+    """The largest odd patch side up to ``patch_size`` for which some fully known source patch
+    exists, and those patches' centres: (side, valid centres). Side 1 (single known pixels) is the
+    last resort."""
+    side = patch_size
+    valid = valid_source_centres(known, side)
+    while not valid.any() and side > 1:
+        side -= 2
+        valid = valid_source_centres(known, side) if side > 1 else np.asarray(known, bool).copy()
+    return side, valid
+
+
 def nnf_search(
     target: np.ndarray,
     source: np.ndarray | None = None,
@@ -225,7 +238,7 @@ def nnf_search(
     do_init = init is None
     if init is not None:
         nnf[tmask] = np.asarray(init, np.int32)[tmask]
-    _seed(int(seed) % (2**32))
+    seed_numba(int(seed) % (2**32))
     _patchmatch(A, B, weight, ty.astype(np.int64), tx.astype(np.int64), source_valid, vy.astype(np.int64),
                 vx.astype(np.int64), nnf, dist, half, int(iterations), int(min_offset), same_image, do_init)
     nnf[~tmask] = -1

@@ -1,7 +1,8 @@
 """Step-through views for teaching, made from the real run of a method (never a toy).
 
-Each function runs the registered method through :func:`inpaint_core.inpaint` with a
-``trace`` dict, then turns what the method recorded into ``(caption, frame)`` pairs:
+Each function runs the registered method through :func:`inpaint_core.api.inpaint` with a
+:class:`~inpaint_core.trace.Trace`, then turns what the method recorded (in the crop it ran on,
+which the trace carries) into ``(caption, frame)`` pairs:
 uint8 RGB frames of the input image's size, ready for a slider or an animation.
 
 - :func:`criminisi_fill_order`: the fill front advancing, with the target patch chosen at
@@ -17,9 +18,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .base import get_method, hole_bbox, inpaint
-from .imageio import to_working, validate_image, validate_mask
+from .api import inpaint
+from .imageio import to_working, validate_image
 from .patchmatch import nnf_offsets, offsets_to_rgb
+from .trace import Trace
 
 HOLE_COLOUR = (255, 0, 255)  # magenta: not yet filled
 FRONT_COLOUR = (255, 255, 0)  # yellow: the fill front
@@ -27,15 +29,12 @@ TARGET_COLOUR = (255, 40, 40)
 SOURCE_COLOUR = (40, 255, 40)
 
 
-def _prepare(image, mask, method):
+def _run(image, mask, method: str, params, seed: int):
+    """(image, hole, working image, trace, result) of one traced run."""
+    trace = Trace()
+    result = inpaint(image, mask, method, params, seed=seed, trace=trace)
     image = validate_image(image)
-    hole = validate_mask(mask, image.shape[:2])
-    work = to_working(image)
-    impl = get_method(method)
-    rows, cols = (slice(None), slice(None))
-    if impl.context_margin is not None and hole.any():
-        rows, cols = hole_bbox(hole, impl.context_margin)
-    return image, hole, work, rows, cols
+    return image, np.asarray(mask, bool), to_working(image), trace, result
 
 
 def _to_uint8(img: np.ndarray) -> np.ndarray:
@@ -55,16 +54,15 @@ def criminisi_fill_order(image, mask, params=None, seed: int = 0, frames: int = 
     magenta, front in yellow), evenly spaced steps with the chosen target patch outlined in
     red and its exemplar in green, and the final result.
     """
-    image, hole, work, rows, cols = _prepare(image, mask, "criminisi")
-    trace: dict = {}
-    result = inpaint(image, mask, "criminisi", params, seed=seed, trace=trace)
-    if "criminisi" not in trace:  # empty mask: nothing to show but the image
+    image, hole, work, trace, result = _run(image, mask, "criminisi", params, seed)
+    rec = trace.fill_order
+    if rec is None:  # empty mask: nothing to show but the image
         return [("Nothing to fill: the mask is empty.", _to_uint8(work))]
-    rec = trace["criminisi"]
-    steps, half = rec["steps"], rec["patch_size"] // 2
-    crop, known = rec["image"].copy(), ~rec["hole"]
+    rows, cols = trace.box
+    steps, half = rec.steps, rec.patch_size // 2
+    crop, known = rec.image.copy(), ~rec.hole
     n = len(steps)
-    hole_total = int(rec["hole"].sum())
+    hole_total = int(rec.hole.sum())
     shown = sorted(set(np.linspace(0, n, max(int(frames), 2)).round().astype(int).tolist()))
     oy, ox = rows.start or 0, cols.start or 0
     out: list[tuple[str, np.ndarray]] = []
@@ -84,7 +82,7 @@ def criminisi_fill_order(image, mask, params=None, seed: int = 0, frames: int = 
         frame = _to_uint8(full)
         if idx == n:
             frame = _to_uint8(to_working(result))
-            out.append((f"Result after {n} patches ({rec['patch_size']}x{rec['patch_size']}).", frame))
+            out.append((f"Result after {n} patches ({rec.patch_size}x{rec.patch_size}).", frame))
             continue
         unknown = np.zeros(hole.shape, bool)
         unknown[rows, cols] = ~known
@@ -110,16 +108,15 @@ def patchmatch_nnf_views(image, mask, params=None, seed: int = 0) -> list[tuple[
     """Colour-coded nearest-neighbour fields of the PatchMatch completion, one per pyramid
     level (coarse to fine), then the result. Hue is the offset's direction, saturation its
     length; pixels whose patch does not touch the hole show the image in dim grey."""
-    image, hole, work, rows, cols = _prepare(image, mask, "patchmatch")
-    trace: dict = {}
-    result = inpaint(image, mask, "patchmatch", params, seed=seed, trace=trace)
-    levels = trace.get("nnf_levels", [])
+    image, hole, work, trace, result = _run(image, mask, "patchmatch", params, seed)
+    rows, cols = trace.box
+    levels = trace.nnf_levels
     grey = cv2.cvtColor(_to_uint8(work), cv2.COLOR_RGB2GRAY)
     backdrop = np.repeat((grey // 3 + 20)[..., None], 3, axis=2)
     crop_h, crop_w = hole[rows, cols].shape
     out: list[tuple[str, np.ndarray]] = []
     for k, rec in enumerate(levels):
-        offsets = nnf_offsets(rec["nnf"])
+        offsets = nnf_offsets(rec.nnf)
         has = np.isfinite(offsets[..., 0])
         top = float(np.nanmax(np.hypot(offsets[..., 0], offsets[..., 1]))) if has.any() else 0.0
         colour = offsets_to_rgb(offsets, max_magnitude=top or 1.0)
@@ -128,8 +125,8 @@ def patchmatch_nnf_views(image, mask, params=None, seed: int = 0) -> list[tuple[
         frame = backdrop.copy()
         region = frame[rows, cols]
         region[big_has] = big[big_has]
-        h, w = rec["hole"].shape
-        scale = 2 ** rec["level"]
+        h, w = rec.hole.shape
+        scale = 2 ** rec.level
         out.append((
             f"Pyramid level {k + 1} of {len(levels)} ({w}x{h}, 1/{scale} scale): nearest-neighbour field of the "
             f"patches touching the hole; hue = direction of the offset to the matched patch, "

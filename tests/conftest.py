@@ -1,4 +1,5 @@
-"""Shared fixtures: the real app (``python app.py``) served once per test module."""
+"""Shared fixtures: the real app (``python app.py``) served once per test module, and the check that
+skips a method that cannot run here (failing instead in CI when it is a shipped model)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,41 @@ import pytest
 from tests.netutil import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_models() -> set[str]:
+    """The models whose ``weights/<model>/manifest.json`` is tracked in the repository (without git:
+    the manifests on disk and the models with a recorded training command)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--", "weights/*/manifest.json"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        from inpaint_core.learned.weights import TRAIN_COMMANDS
+
+        return {p.parent.name for p in (ROOT / "weights").glob("*/manifest.json")} | set(TRAIN_COMMANDS)
+    return {Path(line).parent.name for line in listed}
+
+
+@pytest.fixture(scope="session")
+def require_available():
+    """``require_available(name)`` returns the method, or skips the test with the reason it cannot run;
+    in CI (``CI=true``) a shipped model that is missing or fails its checksum fails the test instead."""
+    from inpaint_core import get_method
+
+    shipped = shipped_models()
+    in_ci = os.environ.get("CI", "").lower() == "true"
+
+    def check(name: str):
+        impl = get_method(name)
+        ok, why = impl.availability()
+        if ok:
+            return impl
+        model = getattr(impl, "model", None)
+        if in_ci and model in shipped:
+            pytest.fail(f"{name}: the shipped model {model} is unavailable in CI: {why}")
+        pytest.skip(f"{name} is unavailable: {why}")
+
+    return check
 
 
 @pytest.fixture(scope="module")

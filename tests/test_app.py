@@ -140,3 +140,122 @@ def test_bad_input_gives_one_clear_sentence(client, tmp_path, case, message):
 def test_card_shows_idea_formula_and_citation(client):
     card = client.predict("harmonic", api_name="/compare_card")
     assert "Idea." in card and "$$" in card and "doi" in card.lower()
+
+
+# Bad numbers from the controls: the API (and a scripted client) can send what the browser's sliders
+# never would: NaN, infinity, None (an emptied field), a bool, a fraction, a value out of range.
+# Each is one gr.Error sentence naming the parameter (or the seed), never Gradio's bare "Error".
+# gradio_client refuses to encode NaN and infinity itself, so those go as JSON literals over plain HTTP.
+def _raw_call(url: str, api_name: str, data_json: str) -> tuple[str, dict | list]:
+    """POST ``{"data": data_json}`` (raw JSON text, so NaN and Infinity literals pass) to a named
+    endpoint and wait for its result: ("complete" or "error", payload)."""
+    import json
+
+    import httpx
+
+    base = url.rstrip("/") + "/gradio_api"
+    reply = httpx.post(f"{base}/call/{api_name}", content='{"data": %s}' % data_json,
+                       headers={"content-type": "application/json"}, timeout=30)
+    reply.raise_for_status()
+    event, payload = "", None
+    with httpx.stream("GET", f"{base}/call/{api_name}/{reply.json()['event_id']}", timeout=120) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in {"complete", "error"}:
+                payload = json.loads(line.split(":", 1)[1])
+                break
+    return event, payload
+
+
+def _uploaded_editor(url: str, tmp_path) -> dict:
+    """An editor value whose background is a PNG uploaded to the server, with a centre hole layer."""
+    import httpx
+
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)).save(tmp_path / "bg.png")
+    layer = np.zeros((64, 96, 4), np.uint8)
+    layer[20:40, 30:60] = (255, 45, 45, 153)
+    Image.fromarray(layer, "RGBA").save(tmp_path / "layer.png")
+    files = []
+    for name in ("bg.png", "layer.png"):
+        with open(tmp_path / name, "rb") as handle:
+            reply = httpx.post(url.rstrip("/") + "/gradio_api/upload",
+                               files=[("files", (name, handle.read(), "image/png"))], timeout=30)
+        reply.raise_for_status()
+        files.append({"path": reply.json()[0], "meta": {"_type": "gradio.FileData"}, "orig_name": name})
+    return {"background": files[0], "layers": [files[1]], "composite": None}
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("controls, words", [
+    ({"telea__radius": None}, ("radius", "telea", "integer")),
+    ({"telea__radius": True}, ("radius", "telea", "true / false")),
+    ({"telea__radius": 2.5}, ("radius", "telea", "integer")),
+    ({"telea__radius": 1000}, ("radius", "telea", "at most 30")),
+    ({"telea__radius": 1e300}, ("radius", "telea", "at most 30")),
+    ({"telea__radius": -4}, ("radius", "telea", "at least 1")),
+    ({"telea__radius": "nan"}, ("radius", "telea", "finite")),
+    ({"telea__radius": "1e400"}, ("radius", "telea", "finite")),
+    ({"telea__radius": "abc"}, ("radius", "telea", "integer")),
+    ({"telea__radius": [3]}, ("radius", "telea", "integer")),
+    ({"seed": -1}, ("seed", "whole number")),
+    ({"seed": 2**64}, ("seed", "whole number")),
+    ({"seed": 1.5}, ("seed", "whole number")),
+    ({"seed": "nan"}, ("seed", "whole number")),
+], ids=lambda v: repr(v)[:40])
+def test_bad_numbers_from_the_controls_name_the_parameter(client, controls, words):
+    value, _ = client.predict("coffee", api_name="/compare_example")
+    value, _ = client.predict(_editor(value), "centre", 0, api_name="/compare_preset_mask")
+    with pytest.raises(Exception) as excinfo:
+        client.predict(value=_editor(value), **_only(client, ["telea"]), **controls, api_name="/compare_run")
+    text = _error_text(excinfo)
+    for word in words:
+        assert word in text, text
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize("target", ["telea__radius", "seed"])
+def test_nan_and_infinity_over_http_name_the_parameter(client, app_server, tmp_path, literal, target):
+    import json
+
+    url, _ = app_server
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/compare_run"]
+    values = {p["parameter_name"]: p.get("parameter_default") for p in info["parameters"]}
+    values.update(_only(client, ["telea"]), value=_uploaded_editor(url, tmp_path))
+    parts = [literal if name == target else json.dumps(values[name]) for name in values]
+    event, payload = _raw_call(url, "compare_run", "[" + ", ".join(parts) + "]")
+    assert event == "error", payload
+    words = ("radius", "telea", "finite") if target != "seed" else ("seed", "whole number")
+    for word in words:
+        assert word in (payload or {}).get("error", ""), payload
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 0.5, "nan"], ids=repr)
+def test_bad_mask_seed_names_the_mask_seed(client, app_server, tmp_path, seed):
+    import json
+
+    value, _ = client.predict("coffee", api_name="/compare_example")
+    for api_name in ("/compare_preset_mask", "/compare_preset_reroll"):
+        with pytest.raises(Exception) as excinfo:
+            client.predict(_editor(value), "centre", seed, api_name=api_name)
+        assert "mask seed must be a whole number" in _error_text(excinfo)
+    url, _ = app_server
+    editor = json.dumps(_uploaded_editor(url, tmp_path))
+    for literal in ("NaN", "Infinity"):
+        event, payload = _raw_call(url, "compare_preset_mask", f'[{editor}, "centre", {literal}]')
+        assert event == "error" and "mask seed must be a whole number" in (payload or {}).get("error", ""), payload
+
+
+def test_numbers_from_the_api_that_are_fine_still_run(client):
+    """A slider's float (5.0) for an integer parameter, a float seed (3.0) and an empty seed field are accepted."""
+    value, _ = client.predict("coffee", api_name="/compare_example")
+    value, _ = client.predict(_editor(value), "centre", 2.0, api_name="/compare_preset_mask")
+    for seed in (3.0, None):
+        job = client.submit(value=_editor(value), **_only(client, ["telea"]), telea__radius=5.0, seed=seed,
+                            api_name="/compare_run")
+        job.result()
+        status = job.outputs()[-1][3]
+        assert status.startswith("Done") and "failed" not in status, status

@@ -1,4 +1,7 @@
-"""The method contract, for every registered method (a new method is covered on registration)."""
+"""The method contract, for every registered method (a new method is covered on registration).
+
+A method that cannot run here (weights missing or refused) is reported as skipped with its reason;
+in CI (``CI=true``) a shipped model that cannot run fails instead (see ``require_available``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 from inpaint_core import InpaintInputError, all_methods, inpaint
 from inpaint_core.masks import generate_mask
 
-METHODS = [m.name for m in all_methods() if m.availability()[0]]
+METHODS = [m.name for m in all_methods()]
 
 
 def _image(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -27,8 +30,19 @@ def _small_hole(h: int, w: int) -> np.ndarray:
     return mask
 
 
+def _hole_error(image: np.ndarray, out: np.ndarray, mask: np.ndarray) -> float:
+    """Mean absolute error over the hole, 8-bit levels."""
+    return float(np.abs(out[mask].astype(float) - image[mask]).mean())
+
+
+def _flat_fill_error(image: np.ndarray, mask: np.ndarray) -> float:
+    """The hole error of a fill that paints the known pixels' mean colour everywhere."""
+    return float(np.abs(image[mask].astype(float) - image[~mask].reshape(-1, image.shape[2]).mean(0)).mean())
+
+
 @pytest.mark.parametrize("method", METHODS)
-def test_shape_dtype_and_known_pixels_kept(method):
+def test_shape_dtype_and_known_pixels_kept(method, require_available):
+    require_available(method)
     image = _image(48, 64)
     mask = _small_hole(48, 64)
     out = inpaint(image, mask, method)
@@ -37,16 +51,20 @@ def test_shape_dtype_and_known_pixels_kept(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_hole_is_actually_filled(method):
+def test_hole_is_actually_filled(method, require_available):
+    require_available(method)
     image = _image(48, 64)
     mask = _small_hole(48, 64)
     out = inpaint(image, mask, method)
-    # the base hides the hole (zeros) from the method: a fill that left it black would be far darker
-    assert out[mask].mean() > 0.5 * image[mask].mean()
+    # the base hides the hole (zeros) from the method: a fill must come from the context, and be far
+    # closer to the truth than a flat fill of the known pixels' mean colour (a dark or grey fill is worse still)
+    err, flat = _hole_error(image, out, mask), _flat_fill_error(image, mask)
+    assert err < 0.6 * flat, f"hole error {err:.1f} against {flat:.1f} for a flat mean-colour fill"
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_odd_size_one_pixel_hole(method):
+def test_odd_size_one_pixel_hole(method, require_available):
+    require_available(method)
     image = _image(37, 53, seed=1)
     mask = np.zeros((37, 53), bool)
     mask[18, 26] = True
@@ -58,18 +76,21 @@ def test_odd_size_one_pixel_hole(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_hole_touching_the_border(method):
+def test_hole_touching_the_border(method, require_available):
+    require_available(method)
     image = _image(40, 40, seed=2)
     mask = np.zeros((40, 40), bool)
     mask[:6, 10:20] = True  # top edge
     mask[25:40, 34:40] = True  # bottom-right corner
     out = inpaint(image, mask, method)
     assert np.array_equal(out[~mask], image[~mask])
-    assert np.isfinite(out.astype(float)).all()
+    err, flat = _hole_error(image, out, mask), _flat_fill_error(image, mask)
+    assert err < 0.5 * flat, f"hole error {err:.1f} at the border against {flat:.1f} for a flat mean-colour fill"
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_same_seed_same_output(method):
+def test_same_seed_same_output(method, require_available):
+    require_available(method)
     image = _image(40, 48, seed=3)
     mask = generate_mask("shapes", (40, 48), seed=5)
     a = inpaint(image, mask, method, seed=7)
@@ -78,14 +99,14 @@ def test_same_seed_same_output(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_empty_mask_returns_input(method):
+def test_empty_mask_returns_input(method):  # runs without weights too
     image = _image(32, 32)
     out = inpaint(image, np.zeros((32, 32), bool), method)
     assert np.array_equal(out, image) and out is not image
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_bad_input_is_one_clear_sentence(method):
+def test_bad_input_is_one_clear_sentence(method):  # runs without weights too
     image = _image(32, 32)
     with pytest.raises(InpaintInputError, match="must match"):
         inpaint(image, np.zeros((31, 32), bool), method)
@@ -94,7 +115,7 @@ def test_bad_input_is_one_clear_sentence(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_method_declares_its_metadata(method):
+def test_method_declares_its_metadata(method):  # runs without weights too
     impl = next(m for m in all_methods() if m.name == method)
     info = impl.describe()
     assert info["citation"]["year"] > 1990 and info["citation"]["url"].startswith("http")

@@ -7,11 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from inpaint_core import base
+from inpaint_core import registry
 from inpaint_core.base import Citation, InpaintMethod, MethodCard
 from inpaint_core.engine import TABLE_COLUMNS, compare, compare_iter
 from inpaint_core.errors import InpaintInputError
 from inpaint_core.masks import generate_mask
+from inpaint_core.problem import Problem
 
 _CITE = Citation("Test", "Test", "Test", 2000, "https://example.org")
 _CARD = MethodCard("Test only. Not shipped.", "", "always")
@@ -36,8 +37,8 @@ class _Slow(InpaintMethod):
 
 @pytest.fixture
 def extra_methods(monkeypatch):
-    monkeypatch.setitem(base._REGISTRY, "test_broken", _Broken())
-    monkeypatch.setitem(base._REGISTRY, "test_slow", _Slow())
+    monkeypatch.setitem(registry.METHODS, "test_broken", _Broken())
+    monkeypatch.setitem(registry.METHODS, "test_slow", _Slow())
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def case():
 def test_failures_and_time_limits_are_isolated(extra_methods, case):
     image, mask = case
     start = time.perf_counter()
-    results = list(compare_iter(image, mask, ["telea", "test_broken", "test_slow", "harmonic"], time_limit=0.5))
+    results = list(compare_iter(Problem.check(image, mask), ["telea", "test_broken", "test_slow", "harmonic"], time_limit=0.5))
     assert time.perf_counter() - start < 5.0
     by_name = {r.method: r for r in results}
     assert [r.method for r in results] == ["telea", "test_broken", "test_slow", "harmonic"]
@@ -64,7 +65,7 @@ def test_failures_and_time_limits_are_isolated(extra_methods, case):
 
 def test_results_are_yielded_as_they_finish(case):
     image, mask = case
-    iterator = compare_iter(image, mask, ["telea", "biharmonic"])
+    iterator = compare_iter(Problem.check(image, mask), ["telea", "biharmonic"])
     first = next(iterator)
     assert first.method == "telea" and first.output is not None  # available before the second ran
     assert next(iterator).method == "biharmonic"
@@ -88,6 +89,70 @@ def test_poisson_postprocess_keeps_known_pixels(case):
 def test_empty_mask_and_unknown_method_fail_early(case):
     image, mask = case
     with pytest.raises(InpaintInputError, match="empty"):
-        list(compare_iter(image, np.zeros_like(mask), ["telea"]))
+        list(compare_iter(Problem.check(image, np.zeros_like(mask)), ["telea"]))
     with pytest.raises(InpaintInputError, match="Unknown method"):
-        list(compare_iter(image, mask, ["telea", "bogus"]))
+        list(compare_iter(Problem.check(image, mask), ["telea", "bogus"]))
+
+
+def test_a_method_that_forgets_its_metadata_fails_when_defined():
+    with pytest.raises(TypeError, match="must declare family"):
+        class _NoFamily(InpaintMethod):  # noqa: F841
+            name, title, citation, card = "test_nofamily", "No family", _CITE, _CARD
+    with pytest.raises(TypeError, match="family is 'pde'"):
+        class _BadFamily(InpaintMethod):  # noqa: F841
+            name, title, family, citation, card = "test_badfamily", "Bad", "pde", _CITE, _CARD
+
+    class _Shared(InpaintMethod, abstract=True):  # a shared base declares only what it shares
+        family = "diffusion"
+
+    class _Concrete(_Shared):
+        name, title, citation, card = "test_concrete", "Concrete", _CITE, _CARD
+
+    assert _Concrete.family == "diffusion"
+
+
+def _module_imports(path, package: str) -> set[str]:
+    """The inpaint_core modules that ``path`` imports, lazily inside a function too (relative
+    imports resolved)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [f"{target}.{a.name}" for a in node.names]
+            found |= {n for n in [target, *names] if n.startswith("inpaint_core")}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("inpaint_core")}
+    return found
+
+
+def test_the_registry_has_no_import_cycle():
+    """No module of the core imports (even lazily) a module that imports it back, directly or
+    not: base knows nothing of the methods, the registry imports them explicitly."""
+    from pathlib import Path
+
+    root = Path(registry.__file__).parent
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = name if parts[-1] == "__init__" else ".".join(parts[:-1])
+        modules[name] = (path, package)
+    graph = {name: {m for m in _module_imports(path, package) if m in modules and m != name}
+             for name, (path, package) in modules.items() if not name.endswith("__init__")}
+    packages = {n for n, (p, _) in modules.items() if p.name == "__init__.py"}
+    graph = {n: deps - packages for n, deps in graph.items() if n not in packages}
+
+    def reaches(start, goal, seen=()):
+        return any(d == goal or (d not in seen and reaches(d, goal, (*seen, d))) for d in graph.get(start, ()))
+
+    cycles = [n for n in graph if reaches(n, n)]
+    assert not cycles, f"import cycles through {cycles}"
+    assert "inpaint_core.registry" not in graph["inpaint_core.base"]
+    assert "inpaint_core.methods.diffusion" in graph["inpaint_core.registry"]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from inpaint_core import InpaintInputError, inpaint
+from inpaint_core.trace import Trace
 from inpaint_core.metrics import psnr
 from inpaint_core.methods.patch_based import dominant_offsets
 from inpaint_core.patchmatch import nnf_search, valid_source_centres
@@ -70,9 +71,9 @@ def test_criminisi_fills_along_a_straight_edge_first():
     image[SIZE // 2 :] = 0.8  # a horizontal edge between rows 31 and 32
     hole = np.zeros((SIZE, SIZE), bool)
     hole[20:44, 20:44] = True
-    trace: dict = {}
+    trace = Trace()
     result = inpaint(image, hole, "criminisi", {"patch_size": 9}, trace=trace)
-    steps = trace["criminisi"]["steps"]
+    steps = trace.fill_order.steps
     # the first patches are where the edge enters the hole, from its left or right side
     for ty, tx, _, _ in steps[:4]:
         assert abs(ty - 31.5) <= 4.5, steps[:4]
@@ -163,10 +164,10 @@ def test_patchmatch_nnf_views_one_per_level():
     image = _photo_like()
     hole = np.zeros(image.shape[:2], bool)
     hole[15:33, 20:45] = True
-    trace: dict = {}
+    trace = Trace()
     inpaint(image, hole, "patchmatch", seed=0, trace=trace)
     views = patchmatch_nnf_views(image, hole, seed=0)
-    assert len(views) == len(trace["nnf_levels"]) + 1
+    assert len(views) == len(trace.nnf_levels) + 1
     for caption, frame in views:
         assert caption and frame.shape == image.shape and frame.dtype == np.uint8
     # the field's colours cover the hole; outside the patches touching it the image is grey

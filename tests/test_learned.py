@@ -1,5 +1,6 @@
 """Learned methods: training (loss falls, resume, config reproduces), weights (checksums, missing
-files), and an easy case every shipped model must get nearly right."""
+files), each shipped model's raw output (before any blending) on cases that blending cannot solve,
+GLCIC's post-processing, and the networks' inputs (no hole value reaches a pixel seen as known)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from inpaint_core import MethodUnavailable, get_method, inpaint
 from inpaint_core.learned import weights
+from inpaint_core.trace import Trace
 
 torch = pytest.importorskip("torch")
 from inpaint_core.learned.train import DEFAULTS, TRAINERS, export, random_hole, train  # noqa: E402
@@ -94,6 +96,53 @@ def test_training_holes_cover_5_to_60_percent():
     assert min(shares) >= 0.05 and max(shares) <= 0.60 and np.std(shares) > 0.05
 
 
+def test_excluded_files_are_counted_not_names(tiny_images, tmp_path):
+    """The card's "excluded by name" count is the number of training files actually left out: a name in
+    the exclusion folder that matches no training image (a licence file, another image) counts for nothing."""
+    from inpaint_core.learned.card import excluded_files
+    from inpaint_core.learned.train import prepare_data
+
+    names = tmp_path / "benchmark"
+    names.mkdir()
+    for name in ("im1.png", "im2.jpg", "LICENSE.txt", "other.png"):
+        (names / name).write_bytes(b"")
+    cfg = dict(_config("glcic", tiny_images, 1), exclude_names_from=str(names))
+    _, _, info = prepare_data(cfg)
+    assert info["excluded_names"] == 4 and info["excluded_files"] == 2 and info["n_train"] + info["n_val"] == 6
+    # a run that recorded only the names is recounted from its recorded folders
+    recorded = dict(cfg, data_info={k: v for k, v in info.items() if k != "excluded_files"})
+    count, how = excluded_files(recorded)
+    assert count == 2 and "recounted" in how
+
+
+def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path):
+    """The card is generated: the scale of the training images comes from the config (``max_side``),
+    the scores and gains from the benchmark's CSVs; nothing else."""
+    import json
+
+    from inpaint_core.learned.card import write_model_card
+
+    folder = tmp_path / "glcic_scenes"
+    train(_config("glcic", tiny_images, 2), folder, quiet=True)
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    rows = ["dataset,image,mask,hole_pct,method,psnr_hole,ssim_hole,seconds"]
+    for image, base in (("a.png", 18.0), ("b.png", 16.0)):
+        for method, gain in (("biharmonic", 0.0), ("harmonic", 0.5), ("glcic", 1.25)):
+            rows.append(f"kodak24,{image},nvidia 10-20%,15.0,{method},{base + gain},0.5,0.1")
+    (bench / "scenes.csv").write_text("\n".join(rows) + "\n")
+    (bench / "meta.json").write_text(json.dumps({
+        "command": "python bench/learned.py --per-set 1", "date": "2026-01-02", "machine": "x86_64", "cpu_count": 2,
+        "torch_threads": 1, "ssim_variant": "v", "load_average_start": [0.5], "load_average_end": [0.7], "per_set": 1,
+        "nps_per_set": 1, "faces_n": 1, "minutes": 1.0}))
+    card = write_model_card(folder, bench).read_text()
+    assert "scaled to 40 px (`max_side` 40)" in card  # _config: size 32, max_side 40
+    assert "| nvidia 10-20% | 17.00 / 0.500 (2) | 17.50 / 0.500 (2) | 18.25 / 0.500 (2) |" in card
+    assert "glcic over biharmonic: +1.25 dB (nvidia 10-20%); over harmonic: +0.75 dB (nvidia 10-20%)" in card
+    assert "`python bench/learned.py --per-set 1` (2026-01-02" in card and "256 px crops" not in card
+    assert "Excluded by name: nothing" in card
+
+
 def test_corrupted_or_missing_weights_are_refused(tiny_images, tmp_path, monkeypatch):
     train(_config("glcic", tiny_images, 4), tmp_path / "w" / "glcic_scenes", quiet=True)
     monkeypatch.setenv("INPAINT_WEIGHTS_DIR", str(tmp_path / "w"))
@@ -122,37 +171,223 @@ def test_listing_methods_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
-def _smooth_case():
-    y, x = np.mgrid[0:64, 0:64].astype(np.float64)
-    image = np.stack([60 + 2.0 * x, 90 + 1.5 * y, 160 - x - 0.5 * y], 2).clip(0, 255).astype(np.uint8)
-    hole = np.zeros((64, 64), bool)
-    hole[28:36, 26:34] = True
-    return image, hole
+# --- raw network output, before any blending, on cases blending cannot solve --------------------------
 
 
-FAST = {"semantic_dcgan": {"iterations": 60, "restarts": 4}, "neural_patch_synthesis": {"iterations": 10}}
+def _sample(name: str, top: int, left: int, side: int, out: int | None = None) -> np.ndarray:
+    """A square crop of one of scikit-image's bundled sample images (RGB uint8)."""
+    import skimage.data
+
+    image = getattr(skimage.data, name)()
+    image = np.dstack([image] * 3) if image.ndim == 2 else image
+    crop = image[top : top + side, left : left + side]
+    return np.ascontiguousarray(crop if out is None else cv2.resize(crop, (out, out), interpolation=cv2.INTER_AREA))
 
 
-@pytest.mark.parametrize("method", LEARNED)
-def test_shipped_model_gets_an_easy_case_nearly_right(method):
+def _square_hole(n: int, top: int, side: int) -> np.ndarray:
+    hole = np.zeros((n, n), bool)
+    hole[top : top + side, top : top + side] = True
+    return hole
+
+
+def _eye_case():
+    """The edge of the cat's iris in scikit-image's chelsea (128 px): green iris, dark rim and fur cross
+    the 24 px hole, which is no smooth interpolation of its boundary."""
+    return _sample("chelsea", 60, 150, 128), _square_hole(128, 52, 24)
+
+
+def _face_case():
+    """The astronaut's face (scikit-image), cropped like the 64 px training faces; the hole covers the nose."""
+    return _sample("astronaut", 86, 184, 80, out=64), _square_hole(64, 20, 24)
+
+
+def _hole_mae(a: np.ndarray, b: np.ndarray, hole: np.ndarray) -> float:
+    return float(np.abs(a[hole].astype(float) - b[hole].astype(float)).mean())
+
+
+def _broken_fills(image: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+    """Hole errors of what a broken network gives: black (zero output, 0-1 scale), mid-grey (zero
+    output of a tanh network, or any constant near it), and the mean colour of the known ring around
+    the hole (the best flat fill from what the network sees)."""
+    ring = cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~hole
+    truth = image[hole].astype(float)
+    return {"zero": float(truth.mean()), "grey": float(np.abs(truth - 127.5).mean()),
+            "ring mean colour": float(np.abs(truth - image[ring].mean(0)).mean())}
+
+
+RAW = {"context_encoder": {"blend": False}, "context_encoder_faces": {"blend": False},
+       "glcic": {"postprocess": False}, "glcic_faces": {"postprocess": False}}
+
+
+@pytest.mark.parametrize("method,case", [("context_encoder", _eye_case), ("glcic", _eye_case),
+                                         ("context_encoder_faces", _face_case), ("glcic_faces", _face_case)])
+def test_raw_network_output_beats_broken_fills(method, case, require_available):
+    """The network's own output in the hole, before any blending, must be clearly closer to the truth
+    than a zero network, a constant one and the mean colour of the hole's surroundings."""
+    require_available(method)
+    image, hole = case()
+    out = inpaint(image, hole, method, RAW[method], seed=1)
+    err, broken = _hole_mae(out, image, hole), _broken_fills(image, hole)
+    assert err < 0.85 * min(broken.values()), f"{method}: raw hole error {err:.1f}, broken fills {broken}"
+
+
+def _dcgan_face(seed: int = 0) -> np.ndarray:
+    """G(z0): a face the shipped generator can represent, so the search has a truth to find."""
+    cfg, nets = weights.load("dcgan_faces")
+    z0 = torch.rand(1, cfg["z_dim"], generator=torch.Generator().manual_seed(seed)) * 2 - 1
+    with torch.no_grad():
+        face = nets["generator"](z0)[0].numpy().transpose(1, 2, 0)
+    return ((face + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+
+
+def test_semantic_dcgan_search_finds_a_generated_face(require_available):
+    """Yeh et al.'s latent search: the context loss falls far below that of the best random z, and the
+    raw G(z) (before Poisson blending) fills the hole of a generated face far better than a flat fill."""
+    require_available("semantic_dcgan")
+    face = _dcgan_face()
+    hole = _square_hole(64, 13, 38)  # a 38 px hole: the search window is the whole 64 px image
+    trace = Trace()
+    inpaint(face, hole, "semantic_dcgan", {"iterations": 100, "restarts": 4}, seed=1, trace=trace)
+    found = trace.network
+    assert found["window"] == (0, 0, 64)
+    start, end = found["context_loss_start"], found["context_loss_end"]
+    assert end < 0.25 * start, f"context loss {start:.1f} -> {end:.1f}"
+    err, broken = _hole_mae(found["G(z)"] * 255, face, hole), _broken_fills(face, hole)
+    assert err < 0.6 * min(broken.values()), f"raw G(z) hole error {err:.1f}, broken fills {broken}"
+
+
+def _detail(image: np.ndarray, region: np.ndarray) -> float:
+    """Mean |Laplacian| of the grey image over ``region``: the fine texture a smooth fill lacks."""
+    grey = np.asarray(image, np.float32).mean(2)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F))[region].mean())
+
+
+def test_neural_patch_synthesis_brings_back_texture(require_available):
+    """Yang et al.'s texture term must move the fill away from the (smooth) content network's
+    prediction towards the known texture: more fine detail inside the hole, never more than outside."""
+    require_available("neural_patch_synthesis")
+    image, hole = _sample("brick", 100, 100, 96), _square_hole(96, 32, 32)  # a brick wall; one scale (96 <= 128 px)
+    trace = Trace()
+    out = inpaint(image, hole, "neural_patch_synthesis", seed=1, trace=trace)
+    content = np.round(trace.network["content_prediction"] * 255)
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    ring = cv2.dilate(hole.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool) & ~hole
+    moved = _hole_mae(out, content, hole)
+    assert moved > 2, f"the fill moved {moved:.2f} levels from the content network's prediction"
+    before, after, known = _detail(content, inner), _detail(out, inner), _detail(image, ring)
+    assert 1.2 * before < after < known, f"fine detail: content {before:.2f}, result {after:.2f}, known {known:.2f}"
+
+
+# --- GLCIC's post-processing ---------------------------------------------------------------------------
+
+
+def test_fast_marching_matches_opencv_telea():
+    """The 16-bit fast-marching fill agrees with OpenCV's 8-bit Telea up to the 8-bit rounding that
+    accumulates along the march (OpenCV's float variant is off by up to the whole range on a 0-1 scale)."""
+    from inpaint_core.methods.learned import fast_marching
+
+    image, hole = _eye_case()
+    ours = fast_marching(np.where(hole[..., None], 0, image / 255).astype(np.float32), hole) * 255
+    theirs = cv2.inpaint(np.where(hole[..., None], 0, image).astype(np.uint8), hole.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    diff = np.abs(ours[hole] - theirs[hole])
+    assert diff.mean() < 2 and diff.max() < 12, f"mean {diff.mean():.2f}, max {diff.max():.2f} levels"
+    assert np.array_equal(ours[~hole], image[~hole].astype(np.float32))
+
+
+def test_glcic_postprocessing_uses_the_fast_marching_fill(monkeypatch, require_available):
+    """Iizuka et al.'s post-processing changes the output, and its fast-marching fill reaches the result:
+    replacing that fill by another one changes the output."""
+    from inpaint_core.methods import learned
+
+    require_available("glcic")
+    image, hole = _eye_case()
+    raw = inpaint(image, hole, "glcic", {"postprocess": False})
+    post = inpaint(image, hole, "glcic")
+    assert _hole_mae(post, raw, hole) > 2
+    monkeypatch.setattr(learned, "fast_marching", lambda img, m, radius=5: np.where(m[..., None], 0.5, img).astype(np.float32))
+    other = inpaint(image, hole, "glcic")
+    assert _hole_mae(other, post, hole) > 2, "the fast-marching fill does not reach the result"
+
+
+# --- no hole value reaches a pixel the network treats as known ----------------------------------------
+
+
+NETWORK_OF = {"context_encoder": ("context_encoder_scenes", "generator"),
+              "context_encoder_faces": ("context_encoder_faces", "generator"),
+              "glcic": ("glcic_scenes", "completion"), "neural_patch_synthesis": ("glcic_scenes", "completion")}
+
+
+def _network_inputs(method: str, image: np.ndarray, hole: np.ndarray, monkeypatch):
+    """What ``method``'s network first reads when ``fill`` gets ``image`` as is (the hole not zeroed):
+    (RGB on a 0-1 scale, the pixels it treats as known, the window cut from the image or None)."""
+    from inpaint_core.base import RunContext
+
     impl = get_method(method)
-    ok, why = impl.availability()
-    assert ok, why
-    image, hole = _smooth_case()
-    out = inpaint(image, hole, method, FAST.get(method), seed=1)
-    err = np.abs(out[hole].astype(float) - image[hole]).mean()
-    masked_err = np.abs(image[hole].astype(float)).mean()  # the masked input has zeros in the hole
-    assert err < masked_err / 5, f"{method}: hole error {err:.1f} vs masked input {masked_err:.1f}"
+    params = impl.resolve_params({"iterations": 10, "restarts": 1} if method == "semantic_dcgan" else
+                                 {"iterations": 0} if method == "neural_patch_synthesis" else None)
+    ctx = RunContext(rng=np.random.default_rng(0), trace=Trace())
+    if method == "semantic_dcgan":  # the known pixels enter the latent search's loss, not a network input
+        impl.fill(image, hole, params, ctx)
+        found = ctx.trace.network
+        return found["network_input"], found["network_known"], found["window"]
+    model, key = NETWORK_OF[method]
+    net = weights.load(model)[1][key]
+    seen = []
+    forward = net.forward
+    with monkeypatch.context() as patch:  # record the network's input, for this call only
+        patch.setattr(net, "forward", lambda x: (seen.append(x.detach().clone()), forward(x))[1])
+        impl.fill(image, hole, params, ctx)
+    x = seen[0][0].numpy().transpose(1, 2, 0)
+    rgb = (x[..., :3] + 1) / 2 if method.startswith("context_encoder") else x[..., :3]  # CE reads [-1, 1]
+    return rgb, x[..., 3] == 0, ctx.trace.network.get("window")
 
 
-@pytest.mark.parametrize("method,raw", [("glcic", {"postprocess": False}), ("context_encoder", {"blend": False}),
-                                        ("context_encoder_faces", {"blend": False})])
-def test_raw_network_output_is_close_on_the_easy_case(method, raw):
-    """Without Poisson blending the network alone must still be far better than the masked input."""
-    image, hole = _smooth_case()
-    out = inpaint(image, hole, method, raw, seed=1)
-    err = np.abs(out[hole].astype(float) - image[hole]).mean()
-    assert err < np.abs(image[hole].astype(float)).mean() / 5
+@pytest.mark.parametrize("method,side", [("context_encoder", 96), ("context_encoder_faces", 64), ("semantic_dcgan", 64),
+                                         ("glcic", 64), ("neural_patch_synthesis", 200)])
+def test_hole_content_never_reaches_known_network_input(method, side, monkeypatch, require_available):
+    """For a 4x4 hole the fixed-size networks enlarge their window: every pixel the network treats as
+    known must be the plain resize of the image with any other value in the hole (a resize must not
+    spread the hole, nor a pre-fill of it, into pixels seen as known)."""
+    require_available(method)
+    y, x = np.mgrid[0:side, 0:side]
+    image = np.stack([0.5 + 0.3 * np.sin(x / 3.0), 0.5 + 0.3 * np.cos(y / 4.0), 0.2 + 0.6 * (x + y) / (2 * side)], 2)
+    hole = np.zeros((side, side), bool)
+    hole[side // 2 - 1 : side // 2 + 3, side // 2 - 1 : side // 2 + 3] = True  # odd offset: no resize grid aligns with it
+    views = [_network_inputs(method, np.where(hole[..., None], v, image).astype(np.float32), hole, monkeypatch)
+             for v in (0.0, 1.0)]
+    (seen, known, box), (_, known_b, _) = views
+    assert np.array_equal(known, known_b) and known.sum() > 0.5 * known.size
+    other = np.where(hole[..., None], 0.5, image).astype(np.float32)
+    if box is not None:
+        top, left, w = box
+        assert top >= 0 and left >= 0 and top + w <= side and left + w <= side
+        other = other[top : top + w, left : left + w]
+    n = seen.shape[0]
+    if other.shape[0] != n:
+        other = cv2.resize(other, (n, n), interpolation=cv2.INTER_AREA if n < other.shape[0] else cv2.INTER_CUBIC)
+    for view, _, _ in views:
+        leak = np.abs(view - other).max(axis=2) * known
+        assert leak.max() < 1e-5, f"{int((leak >= 1e-5).sum())} known input pixels depend on the hole (up to {leak.max():.3f})"
+
+
+def test_texture_candidates_never_see_the_hole():
+    """Neural patch synthesis matches hole patches to candidates outside the footprint of the hole:
+    no candidate feature patch may change with what the hole holds."""
+    from inpaint_core.learned.nets import RandomTextureFeatures
+
+    features = RandomTextureFeatures()
+    rng = np.random.default_rng(0)
+    for h, w in [(40, 52), (37, 53)]:
+        image = torch.from_numpy(rng.random((1, 3, h, w), dtype=np.float32))
+        hole = torch.zeros(1, 1, h, w)
+        hole[..., 15:20, 20:24] = 1
+        other = image * (1 - hole) + hole * torch.from_numpy(rng.random((1, 3, h, w), dtype=np.float32))
+        with torch.no_grad():
+            pa = torch.nn.functional.unfold(features(image), 3, padding=1)
+            pb = torch.nn.functional.unfold(features(other), 3, padding=1)
+        changed = ((pa - pb).abs().amax(1)[0] > 0).numpy()
+        touch = RandomTextureFeatures.footprint(hole)[0, 0].numpy().ravel()
+        assert changed.any() and not (changed & ~touch).any()
 
 
 def test_dcgan_samples_grid_comes_from_the_shipped_generator(tmp_path):

@@ -16,10 +16,14 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
+from inpaint_core.cases import write_case
 from inpaint_core.study import store as store_module
+from inpaint_core.study.pairs import PairPool
+from inpaint_core.study.service import StudyService
 from inpaint_core.study.store import Base, SchemaError, VoteRejected, VoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,18 +167,108 @@ def test_migrations_run_in_order_once(tmp_path, monkeypatch):
         calls.append(1)
         conn.execute(text("ALTER TABLE votes ADD COLUMN note VARCHAR(50) DEFAULT ''"))
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_module.MIGRATIONS, 2, add_note_column)
+    current = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_module.MIGRATIONS, current + 1, add_note_column)
     for _ in range(2):
         again = VoteStore(url)
-        assert again.schema_version() == 2 and again.count_votes() == 1
+        assert again.schema_version() == current + 1 and again.count_votes() == 1
         with again.engine.connect() as conn:
             assert conn.execute(text("SELECT note FROM votes")).scalar() == ""
         again.close()
     assert calls == [1]
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current)
     with pytest.raises(SchemaError):
         VoteStore(url)  # the database is newer than the code
+
+
+def test_migration_to_v2_adds_skips_to_a_v1_database(url):
+    store = VoteStore(url)
+    study = store.get_study("")
+    voted, still_open = _issue(store, study, "s", 2, now=10.0)
+    store.record_vote(voted, "s", "left", now=11.0)
+    store.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # back to the v1 schema: no shown.skipped
+        conn.execute(text("ALTER TABLE shown DROP COLUMN skipped"))
+        conn.execute(text("UPDATE study_schema_version SET version = 1"))
+    engine.dispose()
+    upgraded = VoteStore(url)
+    assert upgraded.schema_version() == 2
+    assert "skipped" in {c["name"] for c in inspect(upgraded.engine).get_columns("shown")}
+    assert upgraded.count_votes() == 1
+    assert upgraded.shown_pair(still_open, "s")["skipped"] is None  # old pairs are open, not skipped
+    assert upgraded.skip(still_open, "s", now=12.0)
+    assert upgraded.shown_outcomes(study) == [
+        {"mode": "real", "left_method": "__photo__", "right_method": "m0", "voted": 1, "skipped": 0, "open": 0},
+        {"mode": "real", "left_method": "__photo__", "right_method": "m1", "voted": 0, "skipped": 1, "open": 0},
+    ]
+    upgraded.close()
+
+
+# ----------------------------------------------------------------------------- skips
+def test_a_new_pair_skips_the_open_one_and_a_skipped_pair_takes_no_vote(url):
+    store = VoteStore(url)
+    study = store.get_study("")
+    first = store.issue(study, "s", "real", "gallery/c0", "__photo__", "m0", swapped=False, skip_open=True, now=1.0)
+    other = store.issue(study, "t", "real", "gallery/c0", "__photo__", "m0", swapped=False, skip_open=True, now=1.0)
+    second = store.issue(study, "s", "duel", "gallery/c0", "m0", "m1", swapped=False, skip_open=True, now=2.0)
+    assert store.shown_pair(first, "s")["skipped"] == 2.0  # replaced by the new pair without a vote
+    assert store.shown_pair(other, "t")["skipped"] is None  # another rater's pair is untouched
+    with pytest.raises(VoteRejected) as exc:
+        store.record_vote(first, "s", "left", now=3.0)
+    assert exc.value.reason == "skipped"
+    store.record_vote(second, "s", "tie", now=3.0)
+    third = store.issue(study, "s", "duel", "gallery/c1", "m1", "m0", swapped=True, skip_open=True, now=4.0)
+    assert store.shown_pair(second, "s")["skipped"] is None  # voted on: not a skip
+    with pytest.raises(VoteRejected) as exc:
+        store.skip(third, "intruder")
+    assert exc.value.reason == "unknown"
+    assert store.skip(third, "s", now=5.0) and not store.skip(third, "s", now=6.0)  # an explicit skip, once
+    with pytest.raises(VoteRejected) as exc:
+        store.skip(second, "s")
+    assert exc.value.reason == "replayed"
+    plain = _issue(store, study, "s", 2, now=7.0)  # without skip_open (scripts, tests) nothing is skipped
+    assert all(store.shown_pair(tok, "s")["skipped"] is None for tok in plain)
+    outcomes = {(o["mode"], o["left_method"], o["right_method"]): o for o in store.shown_outcomes(study)}
+    assert outcomes[("real", "__photo__", "m0")] == {
+        "mode": "real", "left_method": "__photo__", "right_method": "m0", "voted": 0, "skipped": 1, "open": 2}
+    assert (outcomes[("duel", "m0", "m1")]["voted"], outcomes[("duel", "m1", "m0")]["skipped"]) == (1, 1)
+    assert store.count_votes() == 1
+    store.close()
+
+
+def test_service_records_skips_and_reports_skip_rates(url, tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        image = rng.random((16, 20, 3)).astype(np.float32)
+        mask = np.zeros((16, 20), bool)
+        mask[4:9, 6:12] = True
+        write_case(tmp_path / "gallery", image, mask, {"m1": image * 0.5, "m2": image * 0.25}, case_id=f"c{i}")
+    service = StudyService(VoteStore(url, min_response_ms=0), PairPool({"gallery": tmp_path / "gallery"}), seed=1)
+    skipped = service.next_pair("rater", "", "real")
+    voted = service.next_pair("rater", "", "real")  # "Start / new pair" again: the first pair is skipped
+    service.vote("rater", voted.token, "left")
+    with pytest.raises(VoteRejected) as exc:
+        service.vote("rater", skipped.token, "left")
+    assert exc.value.reason == "skipped"
+    duel = service.next_pair("rater", "", "duel")
+    assert service.skip("rater", duel.token)
+    _, results = service.results("")
+    first, second = (service.store.shown_pair(o.token, "rater") for o in (skipped, voted))
+    assert {first["right_method"], first["left_method"]} != {second["right_method"], second["left_method"]}  # balanced
+    by_method = {r["method"]: r for r in results.fooled}
+    skipped_method = next(m for m in (first["left_method"], first["right_method"]) if m != "__photo__")
+    voted_method = next(m for m in (second["left_method"], second["right_method"]) if m != "__photo__")
+    # the skipped method is listed (unvoted, 1 of 1 pairs skipped), not left out of the table
+    assert (by_method[skipped_method]["n"], by_method[skipped_method]["skipped"], by_method[skipped_method]["resolved"]) == (0, 1, 1)
+    assert (by_method[voted_method]["n"], by_method[voted_method]["skipped"], by_method[voted_method]["skip_rate"]) == (1, 0, 0.0)
+    (pair,) = results.pairs
+    assert (pair["votes"], pair["skipped"], pair["skip_rate"]) == (0, 1, 1.0)
+    assert results.bt_rows == []  # no duel was voted on
+    assert (results.n_skipped, results.n_resolved) == (2, 3)
+    assert "skipped" in service.results_csv("")[1].splitlines()[0]
+    service.store.close()
 
 
 # ----------------------------------------------------------------------------- concurrency

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -14,9 +16,10 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from inpaint_app.config import AppConfig
-from inpaint_app.vote_tab import build_vote_tab
+from inpaint_app.vote_tab import build_vote_tab, make_study_service
+from inpaint_core.study.store import VoteRejected
+from inpaint_core.cases import list_cases, write_case
 from tests.netutil import free_port
-from inpaint_core.cases import write_case
 
 METHODS = ("zebrafill", "quuxpaint", "blurbotron")  # unusual names: any occurrence in the page is a leak
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +39,7 @@ def app(tmp_path_factory):
     config = AppConfig(gallery_dir=root / "gallery", recent_dir=root / "recent", database_url=f"sqlite:///{root}/votes.db")
     with gr.Blocks() as demo:
         with gr.Tab("Vote"):
-            build_vote_tab(config)
+            build_vote_tab(make_study_service(config), config)
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
@@ -81,9 +84,14 @@ def test_full_vote_round_trip_and_results(app):
     duel = rater.predict(token2, "both_bad", api_name="/vote_submit")
     assert duel["accepted"] and duel["mode"] == "duel" and {duel["left_method"], duel["right_method"]} <= set(METHODS)
 
-    summary, fooled, _plot, bt, _bt_plot, gallery = rater.predict("", "", False, api_name="/vote_results")
-    rows = {r[1]: r for r in fooled["data"]}
-    assert rows[method][3] == ("0/1" if real_side[0] else "1/1")
+    summary, fooled, _plot, bt, _bt_plot, gallery, _pairs = rater.predict("", "", False, api_name="/vote_results")
+    rows = {r[1]: dict(zip(fooled["headers"], r)) for r in fooled["data"]}
+    assert rows[method]["fooled"] == ("0/1" if real_side[0] else "1/1")
+    # every interval stands beside its raters and images; one rater's votes give no interval
+    assert rows[method]["raters"] >= 1 and rows[method]["images"] >= 1
+    if rows[method]["raters"] == 1:
+        assert rows[method]["95 % CI (raters)"].startswith("n/a")
+    assert {"raters", "images", "skipped"} <= set(bt["headers"])
     assert {r[1] for r in bt["data"]} == {duel["left_method"], duel["right_method"]}
     assert any(method in item["caption"] for item in gallery)
     exported = list(csv.DictReader(open(rater.predict("", "", api_name="/vote_export_csv"))))
@@ -114,15 +122,87 @@ def test_classroom_study_is_isolated_and_needs_the_teacher_key(app):
     with pytest.raises(AppError):
         student.predict(code, "wrong key", False, api_name="/vote_results")
     summary = teacher.predict(code, key, False, api_name="/vote_results")[0]
-    assert "2 votes from 1 raters" in summary
+    assert "2 votes from 1 raters on 1 images" in summary and "0 of 2 pairs skipped" in summary
     exported = list(csv.DictReader(open(teacher.predict(code, key, api_name="/vote_export_csv"))))
     assert len(exported) == 2 and {r["study_code"] for r in exported} == {code}
     public_after = len(list(csv.DictReader(open(teacher.predict("", "", api_name="/vote_export_csv")))))
     assert public_after == public_before
 
 
+def test_new_pair_without_a_vote_is_a_recorded_skip(app):
+    """"Start / new pair" (the endpoint vote_next_pair) on an unvoted pair skips it: the skip is stored,
+    the skipped pair takes no vote, and the results show the skip rate beside the fooled rate."""
+    teacher = Client(app["url"], verbose=False)
+    teacher.predict(api_name="/vote_study_options")
+    _, code, key = teacher.predict("Skips", ["Real or inpainted?"], list(METHODS), ["gallery/case0"], 0, 0,
+                                   api_name="/vote_create_study")
+    student = Client(app["url"], verbose=False)
+    first = student.predict("Real or inpainted?", code, 0, api_name="/vote_next_pair")[2]
+    second = student.predict("Real or inpainted?", code, 0, api_name="/vote_next_pair")[2]  # replaces the first
+    refused = student.predict(first, "left", api_name="/vote_submit")
+    assert refused["accepted"] is False and refused["reason"] == "skipped"
+    time.sleep(0.35)
+    assert student.predict(second, "left", api_name="/vote_submit")["accepted"]
+    third = student.predict("Real or inpainted?", code, 0, api_name="/vote_next_pair")[2]
+    assert student.predict(third, api_name="/vote_skip")["accepted"]  # an explicit skip
+    assert "already" in student.predict(third, api_name="/vote_skip")["message"]
+    assert student.predict(third, "left", api_name="/vote_submit")["reason"] == "skipped"
+    summary, fooled, *_ = teacher.predict(code, key, False, api_name="/vote_results")
+    assert "1 votes from 1 raters" in summary and "2 of 3 pairs skipped" in summary
+    rows = [dict(zip(fooled["headers"], r)) for r in fooled["data"]]
+    assert sorted(r["skipped"] for r in rows) == ["0/1 = 0 %", "1/1 = 100 %", "1/1 = 100 %"]  # one method each
+    assert sorted(r["fooled"] for r in rows)[0] == "0/0"  # a method only ever skipped is listed, not hidden
+    table = list(csv.DictReader(open(teacher.predict(code, key, False, api_name="/vote_results_csv"))))
+    assert sum(int(r["skipped"]) for r in table if r["table"] == "fooled") == 2
+    assert {r["raters"] for r in table if r["table"] == "fooled"} == {"0", "1"}
+
+
+def test_recent_compares_enter_the_study_only_when_their_user_offers_them(tmp_path, monkeypatch):
+    from inpaint_app import compare_events, compare_tab
+    from inpaint_core.services.compare import CompareService
+
+    assert AppConfig().vote_include_recent is False
+    monkeypatch.delenv("INPAINT_LAB_VOTE_INCLUDE_RECENT", raising=False)
+    assert AppConfig.from_env().vote_include_recent is False
+    monkeypatch.setenv("INPAINT_LAB_VOTE_INCLUDE_RECENT", "1")
+    assert AppConfig.from_env().vote_include_recent is True
+    default = AppConfig(gallery_dir=tmp_path / "no-gallery", recent_dir=tmp_path / "recent",
+                        database_url=f"sqlite:///{tmp_path / 'default.db'}")
+    enabled = dataclasses.replace(default, vote_include_recent=True, database_url=f"sqlite:///{tmp_path / 'on.db'}")
+
+    controls = compare_tab.Controls.from_registry()
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (32, 40, 3), dtype=np.uint8)
+    hole = np.zeros((32, 40), bool)
+    hole[10:20, 12:26] = True
+    service = CompareService(max_side=enabled.max_side, time_limit=enabled.time_limit, recent_dir=enabled.recent_dir)
+
+    def compare(offer: bool) -> str:
+        """What the Run button calls: every family box, every parameter control, then the opt-in box."""
+        families = [["telea"] if family == "diffusion" else [] for family, _ in controls.families]
+        params = [param.default for _, param in controls.params]
+        *_, last = compare_events.compare_run(service, controls, compare_tab.editor_value(image, hole), 0, False,
+                                              *families, *params, offer, progress=lambda *a, **k: None)
+        status = last[3]
+        assert status.startswith("Done") and ("offered to the voting study" in status) == offer
+        return status.split("saved as recent case `", 1)[1].split("`", 1)[0]
+
+    private, offered = compare(False), compare(True)
+    assert {c.case_id for c in list_cases(tmp_path / "recent")} == {private, offered}  # both saved, as before
+    # the operator left recent compares out (the default): no compare is a vote pair, offered or not
+    with pytest.raises(VoteRejected) as exc:
+        make_study_service(default).next_pair("rater", "", "real")
+    assert exc.value.reason == "empty"
+    # the operator lets them in: only the offered one is a vote pair
+    service = make_study_service(enabled)
+    assert set(service.pool.cases()) == {f"recent/{offered}"}
+    tokens = [service.next_pair(f"rater{i}", "", "real").token for i in range(3)]
+    assert {service.store.shown_pair(t, f"rater{i}")["item_id"] for i, t in enumerate(tokens)} == {f"recent/{offered}"}
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),  # in CI a missing browser fails
+                    reason="Debian chromium (/usr/bin/chromium) is not installed")
 def test_browser_rater_sees_no_method_name_then_the_reveal(app):
     from playwright.sync_api import expect, sync_playwright
 
@@ -153,7 +233,7 @@ def test_browser_rater_sees_no_method_name_then_the_reveal(app):
 
 
 def test_pair_image_files_give_every_showing_a_fresh_name(tmp_path):
-    from inpaint_app.vote_tab import PairImageFiles
+    from inpaint_app.pair_images import PairImageFiles
 
     files = PairImageFiles(tmp_path, ttl_s=3600, keep=1)
     rng = np.random.default_rng(1)
@@ -199,3 +279,22 @@ def test_browser_exposure_limit_restarts_with_every_pair(app):
             expect(images).to_have_count(0, timeout=5_000)  # its own countdown does
         finally:
             browser.close()
+
+
+def test_reveal_markdown_names_the_photo_side_or_both_methods():
+    """The tab's sentence after a vote, from the service's structured reveal (bench/vote_load.py
+    counts a vote through the buttons as accepted when it starts with "**Previous pair:**")."""
+    from inpaint_app.vote_tab import reveal_markdown
+    from inpaint_core.study.service import Reveal
+
+    real = Reveal(mode="real", choice="right", left="zebrafill", right="__photo__", left_title="Zebra fill",
+                  right_title="the camera photo", real_side="right", correct=True, too_fast=False, response_ms=900)
+    text = reveal_markdown(real)
+    assert text.startswith("**Previous pair:** the **right** image came from a camera; the **left** one")
+    assert "**Zebra fill** (`zebrafill`)" in text and text.endswith("You spotted it.")
+    fooled = reveal_markdown(dataclasses.replace(real, choice="left", correct=False, too_fast=True, response_ms=120))
+    assert "It fooled you." in fooled and "came 120 ms after the pair appeared" in fooled
+    duel = Reveal(mode="duel", choice="tie", left="quuxpaint", right="blurbotron", left_title="Quux",
+                  right_title="Blur", real_side=None, correct=None, too_fast=False, response_ms=900)
+    assert reveal_markdown(duel) == ("**Previous pair:** left was **Quux** (`quuxpaint`), right was **Blur** "
+                                     "(`blurbotron`). You chose a tie.")

@@ -205,6 +205,17 @@ class RandomTextureFeatures(nn.Module):
         x = torch.nn.functional.avg_pool2d(torch.relu(self.convs[1](x)), 2)
         return torch.relu(self.convs[2](x))
 
+    @staticmethod
+    def footprint(hole: torch.Tensor, patch: int = 3) -> torch.Tensor:
+        """(N, 1, h, w) bool: the feature positions whose ``patch`` x ``patch`` patch depends on a
+        pixel of ``hole`` (N, 1, H, W), i.e. the layers' receptive fields (3x3, 3x3, 2x2 pooling,
+        3x3) followed back to the image."""
+        f = torch.nn.functional
+        x = hole.float()
+        x = f.max_pool2d(f.max_pool2d(x, 3, 1, 1), 3, 1, 1)
+        x = f.max_pool2d(f.max_pool2d(x, 2), 3, 1, 1)
+        return f.max_pool2d(x, patch, 1, patch // 2) > 0
+
 
 def build(kind: str, **sizes) -> nn.Module:
     """Rebuild a network from its saved config (``kind`` and keyword sizes)."""

@@ -46,14 +46,21 @@ DEFAULTS = {
 # --- data ------------------------------------------------------------------------------------------------
 
 
-def list_images(folders: list[str], exclude_names: set[str]) -> list[Path]:
-    files = []
+def list_images(folders: list[str], exclude_names: set[str]) -> tuple[list[Path], list[Path]]:
+    """(kept, excluded): the image files under ``folders``, sorted, split by whether their name
+    (without extension) is in ``exclude_names``."""
+    kept, excluded = [], []
     for folder in folders:
         for root, _, names in os.walk(folder):
             for name in names:
-                if Path(name).suffix.lower() in IMAGE_EXTS and Path(name).stem not in exclude_names:
-                    files.append(Path(root) / name)
-    return sorted(files)
+                if Path(name).suffix.lower() in IMAGE_EXTS:
+                    (excluded if Path(name).stem in exclude_names else kept).append(Path(root) / name)
+    return sorted(kept), sorted(excluded)
+
+
+def exclusion_names(folder: str | None) -> set[str]:
+    """The file names (without extension) in ``folder``: training images of the same name are left out."""
+    return {p.stem for p in Path(folder).iterdir()} if folder and Path(folder).is_dir() else set()
 
 
 def face_crop(rgb: np.ndarray, size: int) -> np.ndarray:
@@ -506,10 +513,8 @@ def resolve_config(args: argparse.Namespace) -> dict:
 
 
 def prepare_data(cfg: dict) -> tuple[list, list, dict]:
-    exclude = set()
-    if cfg.get("exclude_names_from") and Path(cfg["exclude_names_from"]).is_dir():
-        exclude = {p.stem for p in Path(cfg["exclude_names_from"]).iterdir()}
-    files = list_images(cfg["data"], exclude)
+    exclude = exclusion_names(cfg.get("exclude_names_from"))
+    files, excluded = list_images(cfg["data"], exclude)
     if cfg.get("max_images"):
         files = files[: cfg["max_images"]]
     if len(files) < 2:
@@ -520,7 +525,8 @@ def prepare_data(cfg: dict) -> tuple[list, list, dict]:
     train_files = [files[i] for i in sorted(order[n_val:])]
     train = load_bank(train_files, cfg["size"], cfg["faces"], cfg["max_side"])
     val = load_bank(val_files, cfg["size"], cfg["faces"], cfg["max_side"])
-    info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude)}
+    # excluded_files: training files actually left out (a name in the folder need not match any)
+    info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude), "excluded_files": len(excluded)}
     return train, val, info
 
 

@@ -9,25 +9,32 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
+from ..base import Citation, InpaintMethod, MethodCard, Param
 from ..poisson import solve_biharmonic, solve_guided
 
 _RADIUS = Param("radius", 3, "Neighbourhood radius (px) used to estimate each filled pixel.", 1, 30, 1)
 
 
+def telea_fill(image: np.ndarray, hole: np.ndarray, radius: int = 3, *, flag: int = cv2.INPAINT_TELEA) -> np.ndarray:
+    """Telea's (2004) fast-marching fill of ``hole`` in a working image (float RGB in [0, 1]), float32
+    channel by channel on the 0-255 scale, which keeps 16-bit and float precision: the one smooth
+    initial guess every method family shares (``flag=cv2.INPAINT_NS`` gives Navier-Stokes)."""
+    scaled = np.asarray(image, np.float32) * np.float32(255.0)
+    mask = hole.astype(np.uint8)
+    channels = [cv2.inpaint(np.ascontiguousarray(scaled[..., c]), mask, radius, flag) for c in range(3)]
+    return np.clip(np.stack(channels, axis=2) / np.float32(255.0), 0.0, 1.0).astype(np.float32)
+
+
 def _opencv_inpaint(image: np.ndarray, mask: np.ndarray, radius: int, flag: int) -> np.ndarray:
-    hole = mask.astype(np.uint8)
     scaled = image * np.float32(255.0)
     as_bytes = np.rint(scaled)
     if np.array_equal(as_bytes, scaled):  # an 8-bit image: one 3-channel call, OpenCV's fast path
-        return cv2.inpaint(as_bytes.astype(np.uint8), hole, radius, flag).astype(np.float32) / 255.0
-    # deeper inputs (16-bit, float): float32 channel by channel keeps their precision; the fill
-    # order depends only on the mask, so this is the same algorithm
-    channels = [cv2.inpaint(np.ascontiguousarray(scaled[..., c]), hole, radius, flag) for c in range(3)]
-    return np.stack(channels, axis=2) / np.float32(255.0)
+        return cv2.inpaint(as_bytes.astype(np.uint8), mask.astype(np.uint8), radius, flag).astype(np.float32) / 255.0
+    # deeper inputs (16-bit, float): channel by channel; the fill order depends only on the mask,
+    # so this is the same algorithm
+    return telea_fill(image, mask, radius, flag=flag)
 
 
-@register
 class Telea(InpaintMethod):
     """Fast-marching inpainting, Telea 2004, as implemented in OpenCV (``cv2.INPAINT_TELEA``)."""
 
@@ -53,7 +60,6 @@ class Telea(InpaintMethod):
         return _opencv_inpaint(image, mask, params["radius"], cv2.INPAINT_TELEA)
 
 
-@register
 class NavierStokes(InpaintMethod):
     """Navier-Stokes inpainting, Bertalmio, Bertozzi and Sapiro 2001 (``cv2.INPAINT_NS``)."""
 
@@ -78,7 +84,6 @@ class NavierStokes(InpaintMethod):
         return _opencv_inpaint(image, mask, params["radius"], cv2.INPAINT_NS)
 
 
-@register
 class Harmonic(InpaintMethod):
     """Harmonic fill: the solution of Laplace's equation with the hole's boundary as data."""
 
@@ -102,7 +107,6 @@ class Harmonic(InpaintMethod):
         return solve_guided(image, mask)
 
 
-@register
 class Biharmonic(InpaintMethod):
     """Biharmonic fill (fourth-order diffusion), solved as one sparse least-squares system."""
 

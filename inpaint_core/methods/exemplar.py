@@ -15,8 +15,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
-from ..patchmatch import valid_source_centres
+from ..base import Citation, InpaintMethod, MethodCard, Param
+from ..trace import FillOrder
+from ..patchmatch import largest_source_patch, seed_numba
 
 # -- Criminisi, Perez and Toyama 2004 -------------------------------------------------------
 
@@ -211,11 +212,7 @@ def _luminance(image: np.ndarray) -> np.ndarray:
 
 def criminisi_fill(image, hole, *, patch_size=9, search_radius=80, progress=None, trace=None):
     """Criminisi et al. 2004 on a working image; see :class:`Criminisi`. Returns the filled image."""
-    p = patch_size
-    valid = valid_source_centres(~hole, p)
-    while not valid.any() and p > 1:  # no fully known patch of this size exists: try smaller ones
-        p -= 2
-        valid = valid_source_centres(~hole, p) if p > 1 else ~hole
+    p, valid = largest_source_patch(~hole, patch_size)  # no fully known patch of this size: smaller ones
     half = p // 2
     img = np.ascontiguousarray(image, dtype=np.float32).copy()
     known = ~hole
@@ -239,11 +236,10 @@ def criminisi_fill(image, hole, *, patch_size=9, search_radius=80, progress=None
         if progress is not None:
             progress(1.0 - float((~known).sum()) / total, f"{n_done} patches copied")
     if trace is not None:
-        trace["criminisi"] = {"steps": steps[:n_done].copy(), "patch_size": p, "image": image.copy(), "hole": hole.copy()}
+        trace.fill_order = FillOrder(steps[:n_done].copy(), p, image.copy(), hole.copy())
     return img
 
 
-@register
 class Criminisi(InpaintMethod):
     """Exemplar-based inpainting, Criminisi, Perez and Toyama 2004.
 
@@ -362,20 +358,11 @@ def _efros_leung(img, known, valid, vy, vx, order_y, order_x, gauss, half, eps, 
     return count
 
 
-@numba.njit(cache=True)
-def _seed(seed):  # pragma: no cover
-    np.random.seed(seed)
-
-
 def efros_leung_fill(image, hole, *, window=11, eps=0.1, seed=0, progress=None):
     """Efros and Leung 1999 on a working image; see :class:`EfrosLeung`."""
     import cv2
 
-    p = window
-    valid = valid_source_centres(~hole, p)
-    while not valid.any() and p > 1:
-        p -= 2
-        valid = valid_source_centres(~hole, p) if p > 1 else ~hole
+    p, valid = largest_source_patch(~hole, window)
     half = p // 2
     sigma = p / 6.4  # Efros and Leung's Gaussian: sigma = window / 6.4
     g1 = cv2.getGaussianKernel(p, sigma).ravel()
@@ -383,7 +370,7 @@ def efros_leung_fill(image, hole, *, window=11, eps=0.1, seed=0, progress=None):
     img = np.ascontiguousarray(image, dtype=np.float32).copy()
     known = ~hole
     vy, vx = (a.astype(np.int64) for a in np.nonzero(valid))
-    _seed(seed)
+    seed_numba(seed)
     total = int(hole.sum())
     kernel = np.ones((3, 3), np.uint8)
     done = 0
@@ -401,7 +388,6 @@ def efros_leung_fill(image, hole, *, window=11, eps=0.1, seed=0, progress=None):
     return img
 
 
-@register
 class EfrosLeung(InpaintMethod):
     """Non-parametric texture synthesis, Efros and Leung 1999, pixel by pixel.
 

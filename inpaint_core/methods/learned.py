@@ -31,25 +31,60 @@ def _torch():
     return torch
 
 
+def _interpolation(src_hw, dst_hw) -> int:
+    """Area averaging when shrinking, bicubic when enlarging (OpenCV's flags)."""
+    return cv2.INTER_AREA if dst_hw[0] * dst_hw[1] < src_hw[0] * src_hw[1] else cv2.INTER_CUBIC
+
+
 def _resize(img: np.ndarray, side_w: int, side_h: int) -> np.ndarray:
-    h, w = img.shape[:2]
-    interp = cv2.INTER_AREA if side_w * side_h < w * h else cv2.INTER_CUBIC
-    return cv2.resize(img, (side_w, side_h), interpolation=interp)
+    return cv2.resize(img, (side_w, side_h), interpolation=_interpolation(img.shape[:2], (side_h, side_w)))
+
+
+def _taps(n_src: int, n_dst: int, interp: int) -> np.ndarray:
+    """(n_dst, n_src) 0/1 matrix: the source rows each output row of ``cv2.resize`` reads. OpenCV's
+    resize is separable, so resizing an identity matrix along one axis gives its weights."""
+    out = np.empty((n_dst, n_src), np.float32)
+    eye = np.eye(n_src, dtype=np.float32)
+    for c0 in range(0, n_src, 1024):  # column blocks: an identity of a large image does not fit at once
+        block = np.ascontiguousarray(eye[:, c0 : c0 + 1024])
+        out[:, c0 : c0 + block.shape[1]] = cv2.resize(block, (block.shape[1], n_dst), interpolation=interp) != 0
+    return out
 
 
 def _resize_mask(mask: np.ndarray, side_w: int, side_h: int) -> np.ndarray:
-    """Any coverage counts as hole, so a one-pixel hole never vanishes when scaled down."""
-    return cv2.resize(mask.astype(np.float32), (side_w, side_h), interpolation=cv2.INTER_AREA) > 0
+    """The hole after :func:`_resize`: every output pixel whose interpolation taps (bicubic: 4x4
+    source pixels; area: the covered ones) touch a hole pixel. The pixels left known are then
+    resizes of known pixels only, whatever the hole holds, and a one-pixel hole never vanishes."""
+    h, w = mask.shape
+    interp = _interpolation((h, w), (side_h, side_w))
+    return _taps(h, side_h, interp) @ mask.astype(np.float32) @ _taps(w, side_w, interp).T > 0
 
 
-def _window(image: np.ndarray, mask: np.ndarray, fraction: float, minimum: int):
+def fast_marching(image: np.ndarray, mask: np.ndarray, radius: int = 5) -> np.ndarray:
+    """Telea's (2004) fast-marching fill of the hole (OpenCV's ``INPAINT_TELEA``), per channel at
+    16 bits (OpenCV's float variant is wrong on a 0-1 scale); known pixels are returned unchanged."""
+    hole = mask.astype(np.uint8)
+    deep = np.round(np.clip(image, 0, 1) * 65535).astype(np.uint16)
+    filled = np.stack([cv2.inpaint(np.ascontiguousarray(deep[..., c]), hole, radius, cv2.INPAINT_TELEA)
+                       for c in range(image.shape[2])], 2)
+    return np.where(mask[..., None], filled.astype(np.float32) / 65535, image).astype(np.float32)
+
+
+def _network_view(win: np.ndarray, wmask: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A window as a fixed-size network reads it: resized to ``size`` x ``size``, with the hole grown
+    to every pixel the resize mixes with it (:func:`_resize_mask`), so that no hole value reaches a
+    pixel the network treats as known (the grown ring is read as hole, never used as known)."""
+    return _resize(win, size, size), _resize_mask(wmask, size, size)
+
+
+def _window(image: np.ndarray, mask: np.ndarray, fraction: float, minimum: int, extra: int = 0):
     """A square window centred on the hole's bounding box, of side ``max(bbox side / fraction,
-    minimum)``, cut from the image with reflected borders where it leaves the image.
+    minimum) + extra``, cut from the image with reflected borders where it leaves the image.
     Returns (window image, window mask, (top, left, side)) in image coordinates."""
     ys, xs = np.nonzero(mask)
     cy, cx = (ys.min() + ys.max() + 1) / 2, (xs.min() + xs.max() + 1) / 2
     bside = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
-    side = int(max(math.ceil(bside / fraction), minimum))
+    side = int(max(math.ceil(bside / fraction), minimum)) + extra
     top, left = int(round(cy - side / 2)), int(round(cx - side / 2))
     h, w = mask.shape
     pad = max(0, -top, -left, top + side - h, left + side - w)
@@ -98,6 +133,26 @@ def _unavailable_reason(model: str) -> tuple[bool, str]:
 _FACES_NOTE = "Trained on 64 px CelebA faces: on other images it still runs, but expect face-like colours and shapes."
 
 
+def _centre_window(image: np.ndarray, mask: np.ndarray, size: int, inner: int):
+    """The smallest window (from the hole's bounding box fitted to the ``inner`` centre region) whose
+    hole, as the network reads it (grown by the resize, :func:`_resize_mask`), lies inside that
+    region: Pathak et al. train with the ring around it always known. Only the image's own hole
+    counts (not its reflections where the window leaves the image). Returns the window, its mask,
+    its box and the network's view (image, hole)."""
+    lo, hi = (size - inner) // 2, (size + inner) // 2
+    h, w = mask.shape
+    extra = 0
+    while True:
+        win, wmask, (top, left, side) = _window(image, mask, inner / size, size // 2, extra)
+        own = np.zeros_like(wmask)
+        rows, cols = slice(max(0, -top), min(side, h - top)), slice(max(0, -left), min(side, w - left))
+        own[rows, cols] = wmask[rows, cols]
+        ys, xs = np.nonzero(_resize_mask(own, size, size))
+        if (min(ys.min(), xs.min()) >= lo and max(ys.max(), xs.max()) < hi) or extra > 4 * size:
+            return (win, wmask, (top, left, side), *_network_view(win, wmask, size))
+        extra += max(1, side // 32)
+
+
 @register
 class ContextEncoder(InpaintMethod):
     """Context Encoder, Pathak et al. 2016: encoder, channel-wise fully connected layer, decoder."""
@@ -118,7 +173,8 @@ class ContextEncoder(InpaintMethod):
         "spreads information across the whole region, and a decoder paints the centre region. It is trained with "
         "an L2 loss (overlap with the known border weighted x10) plus a small adversarial loss. "
         "It is a fixed-size model: the hole is cut out in a square window, resized to the model's size (128 px), "
-        "filled and blended back.",
+        "filled and blended back; the resized hole is grown by the resize's reach, so that no hole value is read "
+        "as a known pixel.",
         formula=r"\mathcal{L} = \lambda_{rec}\|\hat M \odot (x - F((1-\hat M)\odot x))\|_2^2 + \lambda_{adv}\,\mathcal{L}_{adv}",
         fails_when="Holes that are not compact (the window grows with the hole's bounding box and detail is lost) "
         "and high resolution (the prediction is 64x64 pixels, upscaled); this small CPU-trained model is far "
@@ -132,11 +188,8 @@ class ContextEncoder(InpaintMethod):
         torch = _torch()
         cfg, nets = weights.load(self.model)
         size, ov = cfg["size"], cfg["overlap"]
-        inner = size // 2 - 2 * ov
-        win, wmask, box = _window(image, mask, inner / size, minimum=size // 2)
+        win, wmask, box, x, m = _centre_window(image, mask, size, size // 2 - 2 * ov)
         side = box[2]
-        x = _resize(win, size, size)
-        m = _resize_mask(wmask, size, size)
         ctx.progress(0.2, "Context Encoder: encoding the context")
         inp = torch.from_numpy(np.concatenate([(x * 2 - 1) * ~m[..., None], m[..., None]], 2).transpose(2, 0, 1).copy())
         with torch.no_grad():
@@ -146,7 +199,8 @@ class ContextEncoder(InpaintMethod):
         prediction = _resize(np.clip(canvas, 0, 1).astype(np.float32), side, side)
         source = _paste_window(image, mask, prediction, box)
         if ctx.trace is not None:
-            ctx.trace["learned"] = {"network_input": x * ~m[..., None], "network_output": canvas, "window": box}
+            ctx.trace.network = {"network_input": x * ~m[..., None], "network_known": ~m, "network_output": canvas,
+                                    "window": box}
         ctx.progress(0.7, "Context Encoder: Poisson blending")
         return _blend(image, mask, source) if params["blend"] else source
 
@@ -182,12 +236,21 @@ def glcic_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net) -> np.nd
     return out[:h, :w].astype(np.float32)
 
 
-def glcic_postprocess(image: np.ndarray, mask: np.ndarray, completed: np.ndarray) -> np.ndarray:
-    """Iizuka et al.'s post-processing: the hole is first filled by fast marching (Telea 2004), which
-    gives the Poisson solve a complete target, then the network's output is Poisson-blended in."""
-    target = cv2.inpaint(np.clip(image * 255, 0, 255).astype(np.uint8), mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
-    target = np.where(mask[..., None], target.astype(np.float32) / 255.0, image)
-    return _blend(target, mask, completed)
+GLCIC_FMM_WEIGHT = 0.5  # weight of the fast-marching fill in the post-processing's blend
+
+
+def glcic_postprocess(image: np.ndarray, mask: np.ndarray, completed: np.ndarray,
+                      fmm_weight: float = GLCIC_FMM_WEIGHT) -> np.ndarray:
+    """Iizuka et al. 2017's post-processing: the completed region is blended with the colour of the
+    surrounding pixels, filled in by fast marching (Telea 2004), then Poisson-blended (Perez et al.
+    2003) into the image. The paper gives no weight: the source is the even mix
+    ``(1 - w) completed + w fast_marching`` (w = 0.5), the plainest reading of "blending". As the
+    fast-marching fill already agrees with the known pixels, the result is that mix of the
+    Poisson-blended output and the fast-marching fill; ``fmm_weight=0`` is Poisson blending alone."""
+    source = completed  # the whole output: its gradients across the hole's edge guide the solve too
+    if fmm_weight:
+        source = ((1 - fmm_weight) * completed + fmm_weight * fast_marching(image, mask)).astype(np.float32)
+    return _blend(image, mask, source)
 
 
 @register
@@ -205,12 +268,14 @@ class GLCIC(InpaintMethod):
         "S. Iizuka, E. Simo-Serra, H. Ishikawa", "Globally and Locally Consistent Image Completion",
         "ACM Transactions on Graphics 36(4) (SIGGRAPH)", 2017, "https://doi.org/10.1145/3072959.3073659",
     )
-    params = (Param("postprocess", True, "Fast-marching fill + Poisson blending of the network's output, as in the paper."),)
+    params = (Param("postprocess", True, "Blend the network's output with a fast-marching fill, then Poisson-blend it "
+                    "(the paper's post-processing); else the raw output."),)
     card = MethodCard(
         idea="A fully convolutional completion network with dilated convolutions in its middle sees a wide context "
         "and fills holes of any shape at the image's own resolution. It is trained first with a reconstruction loss, "
         "then against a global and a local discriminator so that the fill is consistent with the whole image and "
-        "sharp in the hole.",
+        "sharp in the hole. Post-processing as in the paper: the output is mixed evenly with a fast-marching fill "
+        "(Telea 2004), which carries the colours around the hole, then Poisson-blended into the image.",
         formula=r"\min_C \max_D \mathbb{E}[L(x, M_c) + \alpha \log D(x, M_d) + \alpha \log(1 - D(C(x, M_c), M_c))]",
         fails_when="Holes much larger than the ones seen in training (a grey, blurred fill), and structures it never "
         "saw; this small CPU-trained model is far weaker than the paper's.",
@@ -223,8 +288,8 @@ class GLCIC(InpaintMethod):
         cfg, nets = weights.load(self.model)
         ctx.progress(0.1, "GLCIC: completion network")
         completed = glcic_complete(image, mask, cfg, nets["completion"])
-        if ctx.trace is not None:
-            ctx.trace["learned"] = {"network_output": completed}
+        if ctx.trace is not None:  # at the image's own resolution: no resize mixes hole and known pixels
+            ctx.trace.network = {"network_output": completed, "network_known": ~mask}
         if not params["postprocess"]:
             return completed
         ctx.progress(0.7, "GLCIC: fast marching + Poisson blending")
@@ -295,8 +360,7 @@ class SemanticDCGAN(InpaintMethod):
         size, z_dim = cfg["size"], cfg["z_dim"]
         win, wmask, box = _window(image, mask, 0.6, minimum=size // 2)
         side = box[2]
-        y = _resize(win, size, size)
-        m = _resize_mask(wmask, size, size)
+        y, m = _network_view(win, wmask, size)
         known = ~m
         W = importance_weights(known, params["window"])
         iters, restarts = params["iterations"], params["restarts"]
@@ -324,17 +388,21 @@ class SemanticDCGAN(InpaintMethod):
             with torch.no_grad():
                 z.clamp_(-1, 1)
             losses.append(loss.detach().min().item())
+            if it == 0:  # the context loss of the best random starting z, for the trace
+                context_start = float(context.detach().min())
             if it % 10 == 0 or it == iters - 1:
                 ctx.progress(0.05 + 0.85 * (it + 1) / iters, f"Semantic inpainting: z search {it + 1}/{iters}")
         with torch.no_grad():
             g = G(z)
-            final = (w_t * (g - y_t)).abs().flatten(1).sum(1) + lam * -torch.nn.functional.softplus(D(g))
-            best = int(torch.argmin(final))
+            context = (w_t * (g - y_t)).abs().flatten(1).sum(1)
+            best = int(torch.argmin(context + lam * -torch.nn.functional.softplus(D(g))))
             gz = ((g[best].numpy().transpose(1, 2, 0) + 1) / 2).clip(0, 1).astype(np.float32)
         prediction = _resize(gz, side, side)
         source = _paste_window(image, mask, prediction, box)
         if ctx.trace is not None:
-            ctx.trace["learned"] = {"G(z)": gz, "W": W, "loss_per_iteration": np.array(losses), "window": box}
+            ctx.trace.network = {"G(z)": gz, "W": W, "loss_per_iteration": np.array(losses), "window": box,
+                                    "network_input": y * known[..., None], "network_known": known,
+                                    "context_loss_start": context_start, "context_loss_end": float(context[best])}
         ctx.progress(0.95, "Semantic inpainting: Poisson blending")
         return _blend(image, mask, source)
 
@@ -414,12 +482,9 @@ class NeuralPatchSynthesis(InpaintMethod):
             hole = torch.from_numpy(m_s[None, None].astype(np.float32))
             x = ref.clone().requires_grad_(True)
             opt = torch.optim.Adam([x], lr=params["step_size"])
-            # texture: feature positions whose patch touches the hole vs. fully known ones
-            with torch.no_grad():
-                f0 = features(ref)
-            fh, fw = f0.shape[2:]
-            m_f = cv2.resize(m_s.astype(np.float32), (fw, fh), interpolation=cv2.INTER_AREA) > 0
-            touch = cv2.dilate(m_f.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+            # texture: queries are the feature patches that depend on a hole pixel, candidates the rest
+            # (they see known pixels only, so the fill can never be matched to itself)
+            touch = features.footprint(hole)[0, 0].numpy()
             queries = np.flatnonzero(touch.ravel())
             candidates = np.flatnonzero(~touch.ravel())
             use_texture = alpha > 0 and iters > 0 and queries.size > 0 and candidates.size > 0
@@ -459,6 +524,6 @@ class NeuralPatchSynthesis(InpaintMethod):
         if current.shape[:2] != (h, w):
             current = _resize(current, w, h)
         if ctx.trace is not None:
-            ctx.trace["learned"] = {"content_prediction": content_prediction, "scales": trace_scales,
+            ctx.trace.network = {"content_prediction": content_prediction, "scales": trace_scales,
                                     "texture_network": "random-weight CNN, 3 conv layers (seed 1234)"}
         return current

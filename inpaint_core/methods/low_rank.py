@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
+from ..base import Citation, InpaintMethod, MethodCard, Param
 
 
 def _top_svd(Y: np.ndarray, k: int, basis: np.ndarray | None, rng: np.random.Generator, power: int = 2):
@@ -91,7 +91,6 @@ def _svt(image, hole, tau_factor, delta_factor, iterations, tol, seed, progress)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-@register
 class LowRankSVT(InpaintMethod):
     """Low-rank completion by singular value thresholding (Cai, Candes and Shen 2010).
 

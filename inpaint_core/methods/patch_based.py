@@ -15,15 +15,10 @@ import cv2
 import numba
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
+from ..base import Citation, InpaintMethod, MethodCard, Param
+from ..trace import NNFLevel
 from ..patchmatch import nnf_search, valid_source_centres
-
-
-def _telea(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Quick smooth initial guess for the hole (OpenCV fast marching, float32 channels)."""
-    mask = hole.astype(np.uint8)
-    chans = [cv2.inpaint(np.ascontiguousarray(image[..., c] * 255.0), mask, 3, cv2.INPAINT_TELEA) for c in range(3)]
-    return np.clip(np.stack(chans, axis=2) / 255.0, 0.0, 1.0).astype(np.float32)
+from .diffusion import telea_fill
 
 
 def _downsample(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +127,7 @@ def wexler_complete(
         depth = cv2.distanceTransform(lhole.astype(np.uint8), cv2.DIST_L2, 3)
         alpha = gamma ** (-depth[ty, tx].astype(np.float64))
         if current is None:
-            img = _telea(img, lhole)
+            img = telea_fill(img, lhole)
             init = None
         else:
             up = cv2.resize(current, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -167,9 +162,7 @@ def wexler_complete(
         else:
             nnf = np.full((h, w, 2), -1, np.int32)
         if trace is not None:
-            trace.setdefault("nnf_levels", []).append(
-                {"level": level, "image": img.copy(), "hole": lhole.copy(), "nnf": nnf.copy(), "targets": targets}
-            )
+            trace.nnf_levels.append(NNFLevel(level, nnf.copy(), lhole.copy()))
         current = img
     return current
 
@@ -177,7 +170,6 @@ def wexler_complete(
 _PATCH = Param("patch_size", 7, "Side of the square patches (odd, px).", 3, 15, 2)
 
 
-@register
 class PatchMatchCompletion(InpaintMethod):
     """Multi-scale patch-based completion (Wexler, Shechtman and Irani 2007) on PatchMatch
     (Barnes et al. 2009), the algorithm behind Photoshop's Content-Aware Fill.
@@ -436,19 +428,18 @@ def patch_offsets_complete(image, hole, *, patch_size=7, count=60, cycles=2, see
     p = min(patch_size, (min(hole.shape) // 2) * 2 - 1)
     offsets = dominant_offsets(image, hole, patch_size=max(p, 1), count=count, seed=seed)
     if len(offsets) == 0:  # no fully known patch: nothing to learn offsets from
-        return _telea(image, hole)
+        return telea_fill(image, hole)
     labels, out = offset_labelling(image, hole, offsets, cycles=cycles, progress=progress)
     if (labels < 0).any():  # pixels that no dominant offset can reach: smooth fill from the result
         left = np.zeros_like(hole)
         hy, hx = np.nonzero(hole)
         left[hy[labels < 0], hx[labels < 0]] = True
-        out = _telea(out, left)
+        out = telea_fill(out, left)
     if trace is not None:
-        trace["patch_offsets"] = {"offsets": offsets, "labels": labels, "hole": hole.copy()}
+        trace.patch_offsets = {"offsets": offsets, "labels": labels, "hole": hole.copy()}
     return out
 
 
-@register
 class PatchOffsets(InpaintMethod):
     """Statistics of patch offsets, He and Sun 2012 (ECCV) / 2014 (TPAMI).
 

@@ -6,7 +6,7 @@ import cv2
 import numba
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
+from ..base import Citation, InpaintMethod, MethodCard, Param
 from ..poisson import solve_guided
 
 
@@ -80,7 +80,6 @@ def tv_inpaint(image: np.ndarray, mask: np.ndarray, *, lam: float, iterations: i
     return u
 
 
-@register
 class TotalVariation(InpaintMethod):
     """Total-variation inpainting (Chan and Shen 2001) by Chambolle-Pock (2011)."""
 

@@ -9,6 +9,10 @@ same hole. Two kinds of pair come out of it:
 Sampling is balanced like a round-robin: the method (for "real") or the pair of methods (for
 "duel") issued least often so far goes next, then the least-issued case for it that this rater has
 not seen yet; ties are broken at random and the two sides are shuffled.
+
+Roots named in ``opt_in`` (the users' recent compares) contribute only the cases whose
+``case.json`` says ``"offered_to_study": true`` (:data:`OFFERED_KEY`): a user's own upload enters
+the study only when that user ticked the box that offers it.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from ..cases import Case, list_cases
-from ..imageio import load_image, to_uint8_rgb
 
-__all__ = ["PHOTO", "PairPool", "Pair", "canonical"]
+__all__ = ["PHOTO", "OFFERED_KEY", "PairPool", "Pair", "canonical"]
 
 PHOTO = "__photo__"  # the intact photo, as a pseudo-method in "real" pairs
+OFFERED_KEY = "offered_to_study"  # case.json flag: the case's author offered it to the voting study
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +53,18 @@ def canonical(mode: str, a: str, b: str) -> tuple[str, str]:
 
 
 class PairPool:
-    """The cases under a few named roots (e.g. ``{"gallery": ..., "recent": ...}``), re-listed every ``ttl`` s."""
+    """The cases under a few named roots (e.g. ``{"gallery": ..., "recent": ...}``), re-listed every ``ttl`` s.
 
-    def __init__(self, roots: Mapping[str, str | os.PathLike], *, ttl: float = 5.0, image_cache: int = 64):
+    Cases under a root named in ``opt_in`` count only when their ``case.json`` has
+    :data:`OFFERED_KEY` set to true.
+    """
+
+    def __init__(
+        self, roots: Mapping[str, str | os.PathLike], *, opt_in: Sequence[str] = (), ttl: float = 5.0,
+        image_cache: int = 64,
+    ):
         self.roots = {name: Path(path) for name, path in roots.items()}
+        self.opt_in = frozenset(opt_in)
         self.ttl = ttl
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
@@ -68,6 +80,8 @@ class PairPool:
                 found = {}
                 for source, root in self.roots.items():
                     for case in list_cases(root):
+                        if source in self.opt_in and case.meta.get(OFFERED_KEY) is not True:
+                            continue  # its author did not offer it to the study
                         if case.outputs:
                             found[f"{source}/{case.case_id}"] = case
                 self._cases = found
@@ -147,12 +161,13 @@ class PairPool:
         path = case.original_path if method == PHOTO else case.outputs.get(method)
         if path is None:
             raise KeyError(f"Case {item_id!r} has no result for {method!r}.")
-        key = (str(path), path.stat().st_mtime)
+        key = (str(path), path.stat().st_mtime, case.original_path.stat().st_mtime)
         with self._lock:
             if key in self._images:
                 self._images.move_to_end(key)
                 return self._images[key]
-        image = to_uint8_rgb(load_image(path))
+        # the original's known pixels with the method's fill in the hole (see inpaint_core.cases)
+        image = case.image("original" if method == PHOTO else method)
         image.setflags(write=False)
         with self._lock:
             self._images[key] = image

@@ -9,6 +9,11 @@ inside one transaction together with the insert of the vote, and ``votes.token``
 double click, a replayed request or two racing processes can never count one shown pair twice.
 Votes faster than ``min_response_ms`` after the pair was issued are kept but flagged ``too_fast``.
 
+A pair that is replaced by a new one before its vote (``issue(..., skip_open=True)``, which the
+service uses for every new pair) or skipped outright (:meth:`VoteStore.skip`) is marked
+``shown.skipped``; a skipped pair takes no vote. The results report skip rates, so that raters
+passing over hard pairs cannot flatter a method unseen.
+
 The schema carries a version number (table ``study_schema_version``); :data:`MIGRATIONS` maps each
 version to the step that upgrades the previous one, applied in order on start.
 """
@@ -26,8 +31,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import (
-    Boolean, Float, ForeignKey, Index, Integer, String, Text, create_engine, event, func, inspect, select, text,
-    update,
+    Boolean, Float, ForeignKey, Index, Integer, String, Text, case, create_engine, event, func, inspect, select,
+    text, update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -38,9 +43,16 @@ __all__ = [
     "SchemaError",
 ]
 
-SCHEMA_VERSION = 1
-#: ``MIGRATIONS[n](conn)`` upgrades a database at version n-1 to version n (none yet: v1 is the first).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+SCHEMA_VERSION = 2
+
+
+def _add_shown_skipped(conn: Connection) -> None:
+    """v2: ``shown.skipped``, the time a pair was skipped (replaced by a new pair without a vote)."""
+    conn.execute(text("ALTER TABLE shown ADD COLUMN skipped FLOAT"))
+
+
+#: ``MIGRATIONS[n](conn)`` upgrades a database at version n-1 to version n.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_shown_skipped}
 
 MODES = ("real", "duel")  # "Real or inpainted?" (2AFC) and "Which fill is better?" (duel)
 CHOICES = {"real": ("left", "right"), "duel": ("left", "right", "tie", "both_bad")}
@@ -86,6 +98,7 @@ class ShownRow(Base):
     swapped: Mapped[bool] = mapped_column(Boolean)
     issued: Mapped[float] = mapped_column(Float)
     voted: Mapped[float | None] = mapped_column(Float, nullable=True)
+    skipped: Mapped[float | None] = mapped_column(Float, nullable=True)  # v2: replaced without a vote
     __table_args__ = (
         Index("ix_shown_session_issued", "session_id", "issued"),
         Index("ix_shown_study_mode", "study_id", "mode"),
@@ -119,7 +132,7 @@ VOTE_COLUMNS = (
 )
 
 
-class VoteRejected(Exception):
+class VoteRejected(ValueError):
     """A vote or a pair request that the store refused; ``reason`` is a short code, str() a sentence."""
 
     def __init__(self, reason: str, message: str):
@@ -311,9 +324,14 @@ class VoteStore:
         right_method: str,
         *,
         swapped: bool,
+        skip_open: bool = False,
         now: float | None = None,
     ) -> str:
-        """Record a pair handed to a rater; returns its one-time token."""
+        """Record a pair handed to a rater; returns its one-time token.
+
+        With ``skip_open`` the session's pairs still open (neither voted on nor skipped) are marked
+        skipped in the same transaction: the new pair replaces them on the rater's screen.
+        """
         if mode not in study.modes:
             raise VoteRejected("mode", f"This study does not use the mode {mode!r}.")
         now = time.time() if now is None else now
@@ -333,18 +351,46 @@ class VoteStore:
                 ).scalar_one()
                 if done >= study.pairs_per_rater:
                     raise VoteRejected("quota", "You have rated every pair of this study. Thank you!")
+            if skip_open:
+                conn.execute(
+                    update(ShownRow)
+                    .where(ShownRow.session_id == session_id, ShownRow.voted.is_(None), ShownRow.skipped.is_(None))
+                    .values(skipped=now)
+                )
             conn.execute(ShownRow.__table__.insert().values(
                 token=token, study_id=study.id, session_id=session_id, mode=mode, item_id=item_id,
                 left_method=left_method, right_method=right_method, swapped=bool(swapped), issued=now, voted=None,
+                skipped=None,
             ))
         return token
+
+    def skip(self, token: str, session_id: str, *, now: float | None = None) -> bool:
+        """Mark the open pair ``token`` skipped; False if it was skipped already.
+
+        Raises :class:`VoteRejected` for an unknown token or another session's token ("unknown")
+        and a pair already voted on ("replayed").
+        """
+        now = time.time() if now is None else now
+        with self.engine.begin() as conn:
+            row = conn.execute(select(ShownRow).where(ShownRow.token == (token or ""))).first()
+            if row is None or row.session_id != session_id:
+                raise VoteRejected("unknown", "This pair was not shown to you; ask for a new pair.")
+            if row.voted is not None:
+                raise VoteRejected("replayed", "Your vote on this pair was already counted.")
+            claimed = conn.execute(
+                update(ShownRow)
+                .where(ShownRow.token == token, ShownRow.voted.is_(None), ShownRow.skipped.is_(None))
+                .values(skipped=now)
+            ).rowcount
+        return claimed == 1
 
     def record_vote(self, token: str, session_id: str, choice: str, *, now: float | None = None) -> dict:
         """Count one vote for the shown pair ``token``; returns the stored vote as a dict.
 
         Raises :class:`VoteRejected` for an unknown token or another session's token ("unknown"),
-        a pair already voted on ("replayed"), a choice the mode does not offer ("choice") and a
-        session over its rate limit ("rate_limited"; the pair stays open).
+        a pair already voted on ("replayed"), a pair skipped or replaced by a newer one ("skipped"),
+        a choice the mode does not offer ("choice") and a session over its rate limit
+        ("rate_limited"; the pair stays open).
         """
         now = time.time() if now is None else now
         limit, window = self.rate_limit
@@ -358,6 +404,8 @@ class VoteStore:
             row, study_code = shown, shown.code
             if row.voted is not None:
                 raise VoteRejected("replayed", "Your vote on this pair was already counted.")
+            if row.skipped is not None:
+                raise VoteRejected("skipped", "This pair was skipped for a newer one; vote on the pair on screen.")
             if choice not in CHOICES[row.mode]:
                 raise VoteRejected("choice", f"{choice!r} is not a choice here; use one of {CHOICES[row.mode]}.")
             recent = conn.execute(
@@ -367,10 +415,12 @@ class VoteStore:
             if recent >= limit:
                 raise VoteRejected("rate_limited", "Too many votes in a short time; slow down a little.")
             claimed = conn.execute(
-                update(ShownRow).where(ShownRow.token == token, ShownRow.voted.is_(None)).values(voted=now)
+                update(ShownRow)
+                .where(ShownRow.token == token, ShownRow.voted.is_(None), ShownRow.skipped.is_(None))
+                .values(voted=now)
             ).rowcount
-            if claimed != 1:  # another transaction claimed it between our read and our update
-                raise VoteRejected("replayed", "Your vote on this pair was already counted.")
+            if claimed != 1:  # another transaction voted on it or skipped it between our read and our update
+                raise VoteRejected("replayed", "Your vote on this pair was already counted, or the pair was skipped.")
             response_ms = max(0, int(round((now - row.issued) * 1000.0)))
             vote = dict(
                 token=token, created=now, session_id=session_id, study_id=row.study_id, mode=row.mode,
@@ -396,6 +446,22 @@ class VoteStore:
             ).all()
         return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
 
+    def shown_outcomes(self, study: StudyInfo) -> list[dict]:
+        """Per shown ``(mode, left_method, right_method)`` of a study: pairs ``voted``, ``skipped``, ``open``."""
+        voted = func.sum(case((ShownRow.voted.is_not(None), 1), else_=0))
+        skipped = func.sum(case((ShownRow.skipped.is_not(None), 1), else_=0))
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ShownRow.mode, ShownRow.left_method, ShownRow.right_method, voted, skipped, func.count())
+                .where(ShownRow.study_id == study.id)
+                .group_by(ShownRow.mode, ShownRow.left_method, ShownRow.right_method)
+            ).all()
+        return [
+            {"mode": r[0], "left_method": r[1], "right_method": r[2], "voted": int(r[3] or 0),
+             "skipped": int(r[4] or 0), "open": int(r[5]) - int(r[3] or 0) - int(r[4] or 0)}
+            for r in rows
+        ]
+
     def session_history(self, study: StudyInfo, session_id: str) -> tuple[set[tuple[str, str, str]], int]:
         """The ``(item_id, left, right)`` already shown to a session in a study, and its vote count."""
         with self._read() as conn:
@@ -415,7 +481,10 @@ class VoteStore:
             row = conn.execute(select(ShownRow).where(ShownRow.token == (token or ""))).first()
         if row is None or row.session_id != session_id:
             return None
-        return {c: getattr(row, c) for c in ("token", "mode", "item_id", "left_method", "right_method", "issued", "voted")}
+        return {
+            c: getattr(row, c)
+            for c in ("token", "mode", "item_id", "left_method", "right_method", "issued", "voted", "skipped")
+        }
 
     def votes(self, study: StudyInfo | None = None, *, include_too_fast: bool = True) -> list[dict]:
         """All votes (of one study, if given), oldest first, as dicts with :data:`VOTE_COLUMNS` and the token."""
