@@ -19,7 +19,7 @@ is the only difference, so it is the hole PSNR minus 10 log10(4) = 6.02 dB) and 
 
 Timing: one 512x512 image (kodim01, centre crop), a 25 % centre square, one run after a warm-up.
 Writes ``scenes.csv``, ``faces.csv``, ``timing.csv``, ``meta.json`` (the command, date, torch
-threads, load average) and prints summary tables; ``python -m inpaint_core.learned.card --all``
+threads, load average) and prints summary tables; ``python -m inpaint_core.networks.card --all``
 turns them into the model cards.
 """
 
@@ -41,8 +41,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inpaint_core import get_method, inpaint  # noqa: E402
-from inpaint_core.learned import weights  # noqa: E402
+from inpaint_core import inpaint  # noqa: E402
+from inpaint_core.networks import weights  # noqa: E402
 from inpaint_core.masks import CentreSquare  # noqa: E402
 from inpaint_core.methods.learned import GLCIC, GLCICFaces, glcic_complete, glcic_postprocess  # noqa: E402
 from inpaint_core.metrics import SSIM_VARIANT, psnr, ssim  # noqa: E402

@@ -73,7 +73,7 @@ def weights_fingerprint(impl) -> str:
     if not getattr(impl, "needs_weights", False) or not isinstance(model, str):
         return ""
     try:
-        from inpaint_core.learned.weights import MANIFEST_FILE, MODEL_FILE, model_dir
+        from inpaint_core.networks.weights import MANIFEST_FILE, MODEL_FILE, model_dir
 
         manifest = json.loads((model_dir(model) / MANIFEST_FILE).read_text())
         return str(manifest["files"][MODEL_FILE]["sha256"])

@@ -333,5 +333,3 @@ class InpaintMethod:
         }
 
 
-def register(cls: type[InpaintMethod]) -> type[InpaintMethod]:  # TEMPORARY until methods/learned.py drops it
-    return cls

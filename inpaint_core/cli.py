@@ -1,4 +1,4 @@
-"""Command line: ``python -m inpaint_core {methods,metrics,run,compare,mask}``.
+"""Command line: ``python -m inpaint_core {methods,metrics,run,compare,mask,apps}``.
 
 Bad input exits with status 2 and one line on stderr (no traceback).
 """
@@ -237,6 +237,66 @@ def cmd_mask(args) -> int:
     return 0
 
 
+def _check_app_outputs(args) -> None:
+    from .imageio import check_output_file
+
+    check_output_file(args.out)  # before any work
+    check_output_file(args.mask_out)
+    if Path(args.out).resolve() == Path(args.mask_out).resolve():
+        raise InpaintInputError("--out and --mask-out name the same file; give two different files.")
+    get_method(args.method)
+
+
+def cmd_apps_repair(args) -> int:
+    from .apps.repair import repair
+    from .imageio import load_image, save_image
+
+    _check_app_outputs(args)
+    result = repair(load_image(args.image), method=args.method, seed=args.seed)
+    save_image(args.out, result.output)
+    save_image(args.mask_out, result.mask)
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def cmd_apps_dewatermark(args) -> int:
+    from .apps.dewatermark import dewatermark
+    from .imageio import load_image, save_image
+
+    _check_app_outputs(args)
+    image = load_image(args.image)
+    template = load_image(args.template)
+    result = dewatermark(image, template, method=args.method, unblend_mark=args.unblend, seed=args.seed)
+    save_image(args.out, result.output)
+    save_image(args.mask_out, result.mask)
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def _add_apps(sub) -> None:
+    from .apps.dewatermark import DEFAULT_METHOD as WM_METHOD
+    from .apps.repair import DEFAULT_METHOD as REPAIR_METHOD
+
+    apps = sub.add_parser("apps", help="applications: photo repair, de-watermarking").add_subparsers(
+        dest="app", required=True)
+    p = apps.add_parser("repair", help="detect scratches, dust, stamps and tears, and fill them")
+    p.add_argument("--image", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--mask-out", required=True, help="where to write the detected damage (255 = filled)")
+    p.add_argument("--method", default=REPAIR_METHOD)
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_repair)
+    p = apps.add_parser("dewatermark", help="find a known mark (SIFT + FLANN + RANSAC) and remove it")
+    p.add_argument("--image", required=True)
+    p.add_argument("--template", required=True, help="the mark: RGBA (alpha = footprint) or RGB on a plain background")
+    p.add_argument("--out", required=True)
+    p.add_argument("--mask-out", required=True, help="where to write the mask that was inpainted (255)")
+    p.add_argument("--method", default=WM_METHOD)
+    p.add_argument("--unblend", action="store_true", help="invert a semi-transparent mark; inpaint only the rest")
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_dewatermark)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .imageio import MAX_PIXELS, MIN_SIDE
     from .masks import MASK_PRESETS
@@ -280,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=side, default=512, help=f"pixels (at least {MIN_SIDE})")
     p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_mask)
+    _add_apps(sub)
     return parser
 
 

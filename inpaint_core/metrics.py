@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable
 
 import cv2
+import numba
 import numpy as np
 
 SSIM_VARIANT = "wang2004-gauss11-sigma1.5-K0.01/0.03-popcov-rgbmean-hole:pixels"
@@ -115,6 +116,33 @@ def _valid_filter(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
     return out.reshape(out.shape[:2] + x.shape[2:])
 
 
+@numba.njit(cache=True)
+def _vif_sums(mu_r, mu_d, rr, dd, rd, sigma_n2):  # pragma: no cover - compiled
+    """Per channel: sum of log10(1 + g^2 var_r / (sv^2 + sigma_n^2)) and of log10(1 + var_r / sigma_n^2)
+    from the local means and second moments, with the reference's guards on flat windows, in one pass."""
+    h, w, channels = mu_r.shape
+    num, den = np.zeros(channels), np.zeros(channels)
+    for c in range(channels):
+        for y in range(h):
+            for x in range(w):
+                mr, md = mu_r[y, x, c], mu_d[y, x, c]
+                var_r = max(rr[y, x, c] - mr * mr, 0.0)
+                var_d = max(dd[y, x, c] - md * md, 0.0)
+                cov = rd[y, x, c] - mr * md
+                gain = cov / (var_r + 1e-10)
+                noise = var_d - gain * cov
+                if var_r < 1e-10:  # a flat reference window: all of the result is noise
+                    gain, noise, var_r = 0.0, var_d, 0.0
+                if var_d < 1e-10:  # a flat result window: nothing kept, no noise
+                    gain, noise = 0.0, 0.0
+                if gain < 0:  # anti-correlated: no information kept
+                    noise, gain = var_d, 0.0
+                noise = max(noise, 1e-10)
+                num[c] += math.log10(1.0 + gain * gain * var_r / (noise + sigma_n2))
+                den[c] += math.log10(1.0 + var_r / sigma_n2)
+    return num, den
+
+
 def _vif_terms(ref: np.ndarray, dist: np.ndarray, sigma_n2: float) -> tuple[np.ndarray, np.ndarray]:
     """Information kept (numerator) and available (denominator) per channel, summed over scales;
     ``ref`` and ``dist`` are (H, W, C) float64."""
@@ -126,22 +154,10 @@ def _vif_terms(ref: np.ndarray, dist: np.ndarray, sigma_n2: float) -> tuple[np.n
             ref, dist = _valid_filter(ref, taps)[::2, ::2], _valid_filter(dist, taps)[::2, ::2]
         if min(ref.shape[:2]) < len(taps):
             break
-        mu_r, mu_d = _valid_filter(ref, taps), _valid_filter(dist, taps)
-        var_r = np.maximum(_valid_filter(ref * ref, taps) - mu_r * mu_r, 0.0)
-        var_d = np.maximum(_valid_filter(dist * dist, taps) - mu_d * mu_d, 0.0)
-        cov = _valid_filter(ref * dist, taps) - mu_r * mu_d
-        # the distortion as a gain g and additive noise sv^2, with the reference's guards
-        gain = cov / (var_r + _VIF_EPS)
-        noise = var_d - gain * cov
-        flat_r, flat_d = var_r < _VIF_EPS, var_d < _VIF_EPS
-        gain = np.where(flat_r | flat_d, 0.0, gain)
-        noise = np.where(flat_d, 0.0, np.where(flat_r, var_d, noise))
-        var_r = np.where(flat_r, 0.0, var_r)
-        negative = gain < 0
-        noise = np.maximum(np.where(negative, var_d, noise), _VIF_EPS)
-        gain = np.where(negative, 0.0, gain)
-        num += np.log10(1.0 + gain * gain * var_r / (noise + sigma_n2)).sum(axis=(0, 1))
-        den += np.log10(1.0 + var_r / sigma_n2).sum(axis=(0, 1))
+        moments = [_valid_filter(x, taps) for x in (ref, dist, ref * ref, dist * dist, ref * dist)]
+        n, d = _vif_sums(*(np.ascontiguousarray(m) for m in moments), float(sigma_n2))
+        num += n
+        den += d
     return num, den
 
 

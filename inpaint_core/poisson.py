@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .geometry import box_shape, hole_box
+
 _OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
@@ -128,10 +130,8 @@ def _biharmonic_ordering(mask: np.ndarray) -> str:
     a rectangular hole (a centre square, blocks) minimum degree on A^T + A has half the
     fill-in and time of the default COLAMD (0.59 s against 1.14 s on a 25 % square), while
     on strokes and blobs COLAMD is 1.4-2.6 times faster."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    box = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
-    return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * box else "COLAMD"
+    h, w = box_shape(hole_box(mask))
+    return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * h * w else "COLAMD"
 
 
 def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -155,3 +155,47 @@ def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     out[ys, xs] = solution
     return out[..., 0] if squeeze else out
+
+
+class ScreenedPoisson:
+    """Screened Poisson reconstruction in the hole: the gradient-domain step of image melding.
+
+    Darabi, Shechtman, Barnes, Goldman and Sen, "Image melding", ACM TOG 31(4), 2012,
+    https://doi.org/10.1145/2185520.2185578, vote colours ``c`` and gradients ``g`` from the
+    matched patches, then take the image closest to both, with the known pixels fixed:
+
+        min_u  sum_{p in hole} (u_p - c_p)^2 + weight * sum_{edges pq touching the hole} (u_q - u_p - g_pq)^2,
+
+    i.e. ``(1 + weight L) u = c - weight div g`` on the hole (the graph Laplacian ``L`` of
+    :func:`laplacian_rows`, known neighbours moved to the right-hand side). The matrix depends
+    only on the hole and the weight, so it is factorised once and :meth:`solve` is cheap.
+    """
+
+    def __init__(self, mask: np.ndarray, weight: float):
+        self.mask = np.asarray(mask, dtype=bool)
+        self.weight = float(weight)
+        A, self._known, self._ys, self._xs = laplacian_rows(self.mask, self.mask)
+        system = sp.identity(A.shape[0], format="csc") + self.weight * A.tocsc()
+        self._lu = spla.splu(system.tocsc())
+
+    def solve(self, image: np.ndarray, colours: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+        """The reconstruction: ``image`` (H, W, C) gives the known pixels, ``colours`` the voted
+        colours, ``gx[y, x]`` the wanted ``u[y, x+1] - u[y, x]`` and ``gy[y, x]`` the wanted
+        ``u[y+1, x] - u[y, x]`` (used on edges that touch the hole)."""
+        values = np.asarray(image, dtype=np.float64)
+        ys, xs = self._ys, self._xs
+        h, w = self.mask.shape
+        gx = np.asarray(gx, dtype=np.float64)
+        gy = np.asarray(gy, dtype=np.float64)
+        # sum over in-image neighbours q of the wanted u_p - u_q
+        wanted = np.zeros((ys.size, values.shape[2]))
+        right, left, down, up = xs + 1 < w, xs >= 1, ys + 1 < h, ys >= 1
+        wanted[right] -= gx[ys[right], xs[right]]
+        wanted[left] += gx[ys[left], xs[left] - 1]
+        wanted[down] -= gy[ys[down], xs[down]]
+        wanted[up] += gy[ys[up] - 1, xs[up]]
+        rhs = np.asarray(colours, dtype=np.float64)[ys, xs] + self.weight * (
+            wanted - _known_term(self._known, values, ys.size))
+        out = values.copy()
+        out[ys, xs] = self._lu.solve(rhs)
+        return out

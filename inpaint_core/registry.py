@@ -19,7 +19,7 @@ METHOD_CLASSES: tuple[type[InpaintMethod], ...] = (
     diffusion.Telea, diffusion.NavierStokes, diffusion.Harmonic, diffusion.Biharmonic,
     variational.TotalVariation,
     exemplar.Criminisi, exemplar.EfrosLeung,
-    patch_based.PatchMatchCompletion, patch_based.PatchOffsets,
+    patch_based.PatchMatchCompletion, patch_based.PatchOffsets, patch_based.ImageMelding, patch_based.PlanarGuidance,
     low_rank.LowRankSVT,
     learned.ContextEncoder, learned.ContextEncoderFaces, learned.GLCIC, learned.GLCICFaces,
     learned.SemanticDCGAN, learned.NeuralPatchSynthesis,

@@ -11,6 +11,10 @@ uint8 RGB frames of the input image's size, ready for a slider or an animation.
 - :func:`patchmatch_nnf_views`: the PatchMatch nearest-neighbour field of each pyramid
   level of the Wexler-style completion, colour-coded (hue = offset direction,
   saturation = offset length).
+- :func:`planar_views`: Huang et al.'s planar guidance: the line segments coloured by
+  vanishing point, then each plane's posterior probability per pixel.
+- :func:`melding_views`: image melding's chosen transforms: each patch's rotation (hue)
+  with glyphs drawn at its rotation and scale, and the scale map.
 """
 
 from __future__ import annotations
@@ -134,4 +138,149 @@ def patchmatch_nnf_views(image, mask, params=None, seed: int = 0) -> list[tuple[
             frame,
         ))
     out.append(("Result of the PatchMatch completion.", _to_uint8(to_working(result))))
+    return out
+
+
+VP_COLOURS = ((255, 60, 60), (60, 220, 60), (70, 130, 255), (255, 200, 0), (220, 80, 255))
+UNASSIGNED_COLOUR = (160, 160, 160)
+
+
+def _backdrop(work: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(_to_uint8(work), cv2.COLOR_RGB2GRAY)
+    return np.repeat((grey // 3 + 20)[..., None], 3, axis=2)
+
+
+def _heat(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] as uint8 RGB (OpenCV's turbo colour map: blue low, red high)."""
+    grey = np.clip(np.round(np.nan_to_num(values) * 255.0), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+
+
+def planar_views(image, mask, params=None, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    """Huang et al.'s planar structure guidance, from the real run: the detected line segments
+    coloured by vanishing point (grey: none), then one frame per plane with its posterior
+    probability per pixel (turbo colour map over the crop the method ran on; the last plane is
+    the fronto-parallel one), then the result."""
+    image, hole, work, trace, result = _run(image, mask, "planar", params, seed)
+    rec = trace.planar
+    if rec is None:
+        return [("Nothing to fill: the mask is empty.", _to_uint8(work))]
+    rows, cols = trace.box
+    oy, ox = rows.start or 0, cols.start or 0
+    base = _backdrop(work)
+    frame = base.copy()
+    frame[hole] = HOLE_COLOUR
+    for (x1, y1, x2, y2), k in zip(rec.segments, rec.segment_vp):
+        colour = VP_COLOURS[k % len(VP_COLOURS)] if k >= 0 else UNASSIGNED_COLOUR
+        cv2.line(frame, (int(round(x1)) + ox, int(round(y1)) + oy), (int(round(x2)) + ox, int(round(y2)) + oy),
+                 colour, 1, cv2.LINE_8)
+    n_vp = len(rec.vanishing_points)
+    assigned = int((rec.segment_vp >= 0).sum())
+    out = [(
+        f"{len(rec.segments)} line segments of the known region; {assigned} point at one of {n_vp} vanishing "
+        f"point(s) (one colour each: red, green, blue, ...), grey ones at none. Hole in magenta.",
+        frame,
+    )]
+    names = [f"vanishing points {i + 1} and {j + 1}" for i, j in rec.planes] + ["fronto-parallel (no perspective)"]
+    for m, prob in enumerate(rec.probability):
+        frame = base.copy()
+        region = frame[rows, cols]
+        heat = _heat(prob)
+        region[...] = (0.35 * region + 0.65 * heat).astype(np.uint8)
+        crop_hole = hole[rows, cols]
+        region[crop_hole] = heat[crop_hole]
+        trans = rec.translations[m] if m < len(rec.translations) else np.zeros((0, 2))
+        shifts = ", ".join(f"({t[0]:.0f}, {t[1]:.0f})" for t in trans[:4]) or "none found"
+        out.append((
+            f"Plane {m + 1} of {len(rec.probability)}, {names[m] if m < len(names) else ''}: posterior probability "
+            f"per pixel (blue 0, red 1), diffused into the hole; mean {100 * float(prob[crop_hole].mean()):.0f}% "
+            f"in the hole. Dominant translations in its rectified frame: {shifts}.",
+            frame,
+        ))
+    tail = ("No plane was found, so the run was the translational PatchMatch completion."
+            if rec.fallback else "Result of the completion with planar guidance.")
+    out.append((tail, _to_uint8(to_working(result))))
+    return out
+
+
+def _rotation_rgb(angle: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
+    """Hue = rotation (a full turn around the colour circle), mirrored patches darker."""
+    has = np.isfinite(angle)
+    hsv = np.zeros(angle.shape + (3,), np.uint8)
+    hsv[..., 0] = np.round((np.nan_to_num(angle) % 360.0) / 2.0).astype(np.uint8) % 180
+    hsv[..., 1] = 255
+    hsv[..., 2] = np.where(mirrored, 150, 255).astype(np.uint8)
+    rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    rgb[~has] = 0
+    return rgb
+
+
+def _glyphs(frame: np.ndarray, rec, oy: int, ox: int, factor: float, spacing: int = 14) -> None:
+    """A square per patch on a grid over the hole, drawn at its chosen rotation and scale (the
+    tick marks the patch's x axis; mirrored patches get the tick on the other side)."""
+    ys, xs = np.nonzero(rec.hole)
+    if ys.size == 0:
+        return
+    for y in range(int(ys.min()), int(ys.max()) + 1, spacing):
+        for x in range(int(xs.min()), int(xs.max()) + 1, spacing):
+            if not rec.hole[y, x] or not np.isfinite(rec.angle[y, x]):
+                continue
+            cy, cx = (y + 0.5) * factor + oy, (x + 0.5) * factor + ox
+            side = 0.45 * spacing * factor * float(rec.scale[y, x])
+            th = np.radians(float(rec.angle[y, x]))
+            c, s = np.cos(th), np.sin(th)
+            f = -1.0 if rec.mirrored[y, x] else 1.0
+            corners = [(cx + side * (c * f * u - s * v), cy + side * (s * f * u + c * v))
+                       for u, v in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+            pts = np.round(np.array(corners)).astype(np.int32)
+            cv2.polylines(frame, [pts], True, (255, 255, 255), 1, cv2.LINE_AA)
+            tip = (int(round(cx + 1.6 * side * c * f)), int(round(cy + 1.6 * side * s * f)))
+            cv2.line(frame, (int(round(cx)), int(round(cy))), tip, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def melding_views(image, mask, params=None, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    """Image melding's transforms, from the real run: for each pyramid level (coarse to fine)
+    the rotation each patch touching the hole chose (hue; mirrored patches darker), with, at
+    full resolution, a square per patch on a grid drawn at its rotation and scale; then the
+    scale map and the result."""
+    image, hole, work, trace, result = _run(image, mask, "melding", params, seed)
+    levels = trace.melding_levels
+    if not levels:
+        return [("Nothing to fill: the mask is empty.", _to_uint8(work))]
+    rows, cols = trace.box
+    oy, ox = rows.start or 0, cols.start or 0
+    base = _backdrop(work)
+    crop_h, crop_w = hole[rows, cols].shape
+    out: list[tuple[str, np.ndarray]] = []
+
+    def paste(colour: np.ndarray, has: np.ndarray) -> np.ndarray:
+        big = cv2.resize(colour, (crop_w, crop_h), interpolation=cv2.INTER_NEAREST)
+        big_has = cv2.resize(has.astype(np.uint8), (crop_w, crop_h), interpolation=cv2.INTER_NEAREST).astype(bool)
+        frame = base.copy()
+        frame[rows, cols][big_has] = big[big_has]
+        return frame
+
+    for k, rec in enumerate(levels):
+        has = np.isfinite(rec.angle)
+        frame = paste(_rotation_rgb(rec.angle, rec.mirrored), has)
+        a = rec.angle[has]
+        h, w = rec.hole.shape
+        caption = (f"Pyramid level {k + 1} of {len(levels)} ({w}x{h}): rotation of each patch's source (hue: red 0 deg, "
+                   f"green 120, blue 240; darker = mirrored); median |angle| {float(np.median(np.abs(a))) if a.size else 0:.0f} deg, "
+                   f"{100 * float(rec.mirrored[has].mean()) if a.size else 0:.0f}% mirrored.")
+        if rec.level == 0:
+            _glyphs(frame, rec, oy, ox, crop_w / w)
+            caption += " Squares: patches on a grid, drawn at their rotation and scale."
+        out.append((caption, frame))
+    fine = levels[-1]
+    has = np.isfinite(fine.scale)
+    log_s = np.log2(np.where(has, fine.scale, 1.0))
+    top = float(np.max(np.abs(log_s[has]))) if has.any() else 0.0
+    frame = paste(_heat(0.5 + 0.5 * log_s / max(top, 1e-6)), has)
+    out.append((
+        f"Scale of each patch's source at full resolution (blue: a smaller source patch, down to "
+        f"{2 ** -top:.2f}x; red: larger, up to {2 ** top:.2f}x; green: unscaled).",
+        frame,
+    ))
+    out.append(("Result of image melding.", _to_uint8(to_working(result))))
     return out

@@ -37,6 +37,44 @@ class NNFLevel:
 
 
 @dataclasses.dataclass
+class MeldingLevel:
+    """One pyramid level of image melding: the transform each patch touching the hole chose,
+    as maps over the level (NaN / False where a centre's patch does not touch the hole)."""
+
+    level: int  # 0 = full resolution
+    angle: np.ndarray  # float32 (H, W), degrees
+    scale: np.ndarray  # float32 (H, W)
+    mirrored: np.ndarray  # bool (H, W)
+    hole: np.ndarray
+
+    @classmethod
+    def from_field(cls, level: int, field: Any, hole: np.ndarray) -> "MeldingLevel":
+        """From :mod:`inpaint_core.melding`'s field (target centres ``ty, tx``; ``th`` radians,
+        ``ls`` log2 scale, ``fl`` mirror)."""
+        angle = np.full(hole.shape, np.nan, np.float32)
+        scale = np.full(hole.shape, np.nan, np.float32)
+        mirrored = np.zeros(hole.shape, bool)
+        angle[field.ty, field.tx] = np.degrees(field.th)
+        scale[field.ty, field.tx] = np.exp2(field.ls)
+        mirrored[field.ty, field.tx] = field.fl
+        return cls(level, angle, scale, mirrored, hole.copy())
+
+
+@dataclasses.dataclass
+class PlanarRecord:
+    """Huang et al.'s planar structure guidance, as detected on the crop."""
+
+    segments: np.ndarray  # float (n, 4) x1, y1, x2, y2 of the line segments in the known region
+    segment_vp: np.ndarray  # int (n,) vanishing point of each segment, -1 for none
+    vanishing_points: np.ndarray  # float (k, 3) homogeneous image points
+    planes: list[tuple[int, int]]  # the pair of vanishing points of each plane
+    probability: np.ndarray  # float32 (M, H, W) posterior of each plane per pixel, the last = fronto-parallel
+    translations: list[np.ndarray]  # per plane, (t, 2) dominant translations in its rectified frame
+    hole: np.ndarray
+    fallback: bool  # no plane found: the run was the translational completion
+
+
+@dataclasses.dataclass
 class Trace:
     """Filled in by one run: where its crop lies, and what the method recorded."""
 
@@ -44,4 +82,6 @@ class Trace:
     fill_order: FillOrder | None = None
     nnf_levels: list[NNFLevel] = dataclasses.field(default_factory=list)
     patch_offsets: dict[str, Any] | None = None  # He & Sun: offsets, labels, hole
+    melding_levels: list[MeldingLevel] = dataclasses.field(default_factory=list)
+    planar: PlanarRecord | None = None
     network: dict[str, np.ndarray] | None = None  # learned methods: network input, output, ...

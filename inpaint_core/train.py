@@ -1,6 +1,6 @@
-"""``python -m inpaint_core.train MODEL --data DIR --out weights/NAME``: see :mod:`inpaint_core.learned.train`."""
+"""``python -m inpaint_core.train MODEL --data DIR --out weights/NAME``: see :mod:`inpaint_core.networks.train`."""
 
-from .learned.train import main
+from .networks.train import main
 
 if __name__ == "__main__":
     main()

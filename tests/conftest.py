@@ -24,7 +24,7 @@ def shipped_models() -> set[str]:
         listed = subprocess.run(["git", "ls-files", "--", "weights/*/manifest.json"], cwd=ROOT, capture_output=True,
                                 text=True, check=True).stdout.split()
     except (OSError, subprocess.CalledProcessError):
-        from inpaint_core.learned.weights import TRAIN_COMMANDS
+        from inpaint_core.networks.weights import TRAIN_COMMANDS
 
         return {p.parent.name for p in (ROOT / "weights").glob("*/manifest.json")} | set(TRAIN_COMMANDS)
     return {Path(line).parent.name for line in listed}

@@ -130,6 +130,8 @@ def test_builder_records_failures_and_goes_on(tmp_path, monkeypatch):
 def test_dask_engine_gives_the_same_rows(tmp_path):
     import distributed  # noqa: F401  (a test requirement: the dask engine runs on a real LocalCluster)
 
+    assert distributed.LocalCluster
+
     cases = tiny_cases()
     build(tmp_path / "local", cases, methods=METHODS, timing_sizes=None, workers=1)
     build(tmp_path / "dask", cases, methods=METHODS, timing_sizes=None, workers=1, engine="dask")

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from inpaint_core import MethodUnavailable, get_method, inpaint
-from inpaint_core.learned import weights
+from inpaint_core.networks import weights
 from inpaint_core.trace import Trace
 
 torch = pytest.importorskip("torch")
-from inpaint_core.learned.train import DEFAULTS, TRAINERS, export, random_hole, train  # noqa: E402
+from inpaint_core.networks.train import DEFAULTS, TRAINERS, random_hole, train  # noqa: E402
 
 LEARNED = ["context_encoder", "context_encoder_faces", "glcic", "glcic_faces", "semantic_dcgan", "neural_patch_synthesis"]
 
@@ -99,8 +99,8 @@ def test_training_holes_cover_5_to_60_percent():
 def test_excluded_files_are_counted_not_names(tiny_images, tmp_path):
     """The card's "excluded by name" count is the number of training files actually left out: a name in
     the exclusion folder that matches no training image (a licence file, another image) counts for nothing."""
-    from inpaint_core.learned.card import excluded_files
-    from inpaint_core.learned.train import prepare_data
+    from inpaint_core.networks.card import excluded_files
+    from inpaint_core.networks.train import prepare_data
 
     names = tmp_path / "benchmark"
     names.mkdir()
@@ -120,7 +120,7 @@ def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path)
     the scores and gains from the benchmark's CSVs; nothing else."""
     import json
 
-    from inpaint_core.learned.card import write_model_card
+    from inpaint_core.networks.card import write_model_card
 
     folder = tmp_path / "glcic_scenes"
     train(_config("glcic", tiny_images, 2), folder, quiet=True)
@@ -373,7 +373,7 @@ def test_hole_content_never_reaches_known_network_input(method, side, monkeypatc
 def test_texture_candidates_never_see_the_hole():
     """Neural patch synthesis matches hole patches to candidates outside the footprint of the hole:
     no candidate feature patch may change with what the hole holds."""
-    from inpaint_core.learned.nets import RandomTextureFeatures
+    from inpaint_core.networks.nets import RandomTextureFeatures
 
     features = RandomTextureFeatures()
     rng = np.random.default_rng(0)
@@ -390,10 +390,12 @@ def test_texture_candidates_never_see_the_hole():
         assert changed.any() and not (changed & ~touch).any()
 
 
-def test_dcgan_samples_grid_comes_from_the_shipped_generator(tmp_path):
+def test_dcgan_samples_grid_comes_from_the_shipped_generator(tmp_path, require_available):
     """The card's samples.png: 16 draws of the shipped DCGAN in a 2x8 grid of 64 px faces, varied and
     reproducible (seeded)."""
-    from inpaint_core.learned.card import write_samples
+    from inpaint_core.networks.card import write_samples
+
+    require_available("semantic_dcgan")
 
     folder = tmp_path / "dcgan_faces"
     folder.mkdir()

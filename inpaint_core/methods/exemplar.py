@@ -17,6 +17,7 @@ import numpy as np
 
 from ..base import Citation, InpaintMethod, MethodCard, Param
 from ..trace import FillOrder
+from ..geometry import hole_box
 from ..patchmatch import largest_source_patch, seed_numba
 
 # -- Criminisi, Perez and Toyama 2004 -------------------------------------------------------
@@ -221,8 +222,8 @@ def criminisi_fill(image, hole, *, patch_size=9, search_radius=80, progress=None
     gx = np.zeros(hole.shape)
     gy = np.zeros(hole.shape)
     prio = np.full(hole.shape, -1.0)
-    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
-    by0, by1, bx0, bx1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    rows, cols = hole_box(hole)
+    by0, by1, bx0, bx1 = rows.start, rows.stop, cols.start, cols.stop
     _update_region(gray, known, conf, gx, gy, prio, by0, by1 - 1, bx0, bx1 - 1, half, 255.0)
     total = int(hole.sum())
     steps = np.zeros((total, 4), np.int32)

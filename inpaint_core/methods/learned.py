@@ -3,20 +3,23 @@
 Context Encoder (Pathak et al. 2016), Globally and Locally Consistent Image Completion
 (Iizuka et al. 2017), semantic inpainting with a DCGAN (Yeh et al. 2017) and multi-scale
 neural patch synthesis (Yang et al. 2017). Weights live in ``weights/<model>/`` with a SHA-256
-manifest (:mod:`inpaint_core.learned.weights`); a missing or corrupted file makes the method
+manifest (:mod:`inpaint_core.networks.weights`); a missing or corrupted file makes the method
 unavailable with a clear reason. torch is imported only when a method actually runs.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
 import numpy as np
 
-from ..base import Citation, InpaintMethod, MethodCard, Param, register
-from ..learned import weights
+from ..base import Citation, InpaintMethod, MethodCard, Param
+from ..networks import weights
+from ..geometry import hole_box
 from ..poisson import poisson_blend
+from .diffusion import telea_fill
 
 def _torch():
     """torch, imported on first use, limited to ``$INPAINT_TORCH_THREADS`` threads (default 1: on a
@@ -60,14 +63,8 @@ def _resize_mask(mask: np.ndarray, side_w: int, side_h: int) -> np.ndarray:
     return _taps(h, side_h, interp) @ mask.astype(np.float32) @ _taps(w, side_w, interp).T > 0
 
 
-def fast_marching(image: np.ndarray, mask: np.ndarray, radius: int = 5) -> np.ndarray:
-    """Telea's (2004) fast-marching fill of the hole (OpenCV's ``INPAINT_TELEA``), per channel at
-    16 bits (OpenCV's float variant is wrong on a 0-1 scale); known pixels are returned unchanged."""
-    hole = mask.astype(np.uint8)
-    deep = np.round(np.clip(image, 0, 1) * 65535).astype(np.uint16)
-    filled = np.stack([cv2.inpaint(np.ascontiguousarray(deep[..., c]), hole, radius, cv2.INPAINT_TELEA)
-                       for c in range(image.shape[2])], 2)
-    return np.where(mask[..., None], filled.astype(np.float32) / 65535, image).astype(np.float32)
+# GLCIC's post-processing "fast marching": Telea's fill at 16 bits, radius 5 (the shared helper)
+fast_marching = functools.partial(telea_fill, radius=5, depth=16)
 
 
 def _network_view(win: np.ndarray, wmask: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,17 +114,23 @@ def _paste_window(image: np.ndarray, mask: np.ndarray, prediction: np.ndarray, b
 def _blend(image: np.ndarray, mask: np.ndarray, source: np.ndarray) -> np.ndarray:
     """Poisson blending (Perez et al. 2003) of ``source`` into ``image``'s hole, solved on the
     hole's bounding box only (the solution depends only on the hole and its boundary)."""
-    ys, xs = np.nonzero(mask)
-    h, w = mask.shape
-    r0, r1 = max(ys.min() - 1, 0), min(ys.max() + 2, h)
-    c0, c1 = max(xs.min() - 1, 0), min(xs.max() + 2, w)
+    box = hole_box(mask, 1)
     out = image.copy()
-    out[r0:r1, c0:c1] = poisson_blend(image[r0:r1, c0:c1], source[r0:r1, c0:c1], mask[r0:r1, c0:c1])
+    out[box] = poisson_blend(image[box], source[box], mask[box])
     return np.clip(out, 0, 1).astype(np.float32)
 
 
-def _unavailable_reason(model: str) -> tuple[bool, str]:
-    return weights.check(model)
+class LearnedMethod(InpaintMethod, abstract=True):
+    """What every learned method shares: its family, its weights (``weights/<model>/``, checked
+    against their SHA-256 manifest) and the availability that follows from them."""
+
+    family = "learned"
+    needs_weights = True
+    model: str  # the folder under weights/ that holds the network
+
+    def availability(self) -> tuple[bool, str]:
+        """(True, "") if the model's weights are present and intact, else (False, how to get them)."""
+        return weights.check(self.model)
 
 
 _FACES_NOTE = "Trained on 64 px CelebA faces: on other images it still runs, but expect face-like colours and shapes."
@@ -153,15 +156,13 @@ def _centre_window(image: np.ndarray, mask: np.ndarray, size: int, inner: int):
         extra += max(1, side // 32)
 
 
-@register
-class ContextEncoder(InpaintMethod):
+class ContextEncoder(LearnedMethod):
     """Context Encoder, Pathak et al. 2016: encoder, channel-wise fully connected layer, decoder."""
 
     name = "context_encoder"
+    version = "2"  # 2: the resized hole grown by the resize's reach (no hole value read as known)
     title = "Context Encoder (scenes, 128 px)"
-    family = "learned"
     speed = "fast"
-    needs_weights = True
     model = "context_encoder_scenes"
     citation = Citation(
         "D. Pathak, P. Krähenbühl, J. Donahue, T. Darrell, A. A. Efros", "Context Encoders: Feature Learning by Inpainting",
@@ -180,9 +181,6 @@ class ContextEncoder(InpaintMethod):
         "and high resolution (the prediction is 64x64 pixels, upscaled); this small CPU-trained model is far "
         "weaker than the paper's.",
     )
-
-    def availability(self):
-        return _unavailable_reason(self.model)
 
     def fill(self, image, mask, params, ctx):
         torch = _torch()
@@ -205,7 +203,6 @@ class ContextEncoder(InpaintMethod):
         return _blend(image, mask, source) if params["blend"] else source
 
 
-@register
 class ContextEncoderFaces(ContextEncoder):
     """The same Context Encoder trained on 64 px CelebA faces (the survey's face experiment)."""
 
@@ -253,15 +250,13 @@ def glcic_postprocess(image: np.ndarray, mask: np.ndarray, completed: np.ndarray
     return _blend(image, mask, source)
 
 
-@register
-class GLCIC(InpaintMethod):
+class GLCIC(LearnedMethod):
     """Globally and Locally Consistent Image Completion, Iizuka, Simo-Serra and Ishikawa 2017."""
 
     name = "glcic"
+    version = "2"  # 2: post-processing blends the fast-marching fill in before Poisson blending
     title = "Globally and locally consistent completion (scenes)"
-    family = "learned"
     speed = "medium"
-    needs_weights = True
     model = "glcic_scenes"
     context_margin = 96
     citation = Citation(
@@ -281,9 +276,6 @@ class GLCIC(InpaintMethod):
         "saw; this small CPU-trained model is far weaker than the paper's.",
     )
 
-    def availability(self):
-        return _unavailable_reason(self.model)
-
     def fill(self, image, mask, params, ctx):
         cfg, nets = weights.load(self.model)
         ctx.progress(0.1, "GLCIC: completion network")
@@ -296,7 +288,6 @@ class GLCIC(InpaintMethod):
         return glcic_postprocess(image, mask, completed)
 
 
-@register
 class GLCICFaces(GLCIC):
     """The same completion network and post-processing, trained on 64 px CelebA faces."""
 
@@ -319,15 +310,13 @@ def importance_weights(known: np.ndarray, window: int = 7) -> np.ndarray:
     return np.where(known, hole_share, 0.0).astype(np.float32)
 
 
-@register
-class SemanticDCGAN(InpaintMethod):
+class SemanticDCGAN(LearnedMethod):
     """Semantic image inpainting with deep generative models, Yeh et al. 2017 (a DCGAN on 64 px faces)."""
 
     name = "semantic_dcgan"
+    version = "2"  # 2: the resized hole grown by the resize's reach (no hole value read as known)
     title = "Semantic inpainting, DCGAN (faces, 64 px)"
-    family = "learned"
     speed = "medium"
-    needs_weights = True
     trained_on = "faces"
     model = "dcgan_faces"
     citation = Citation(
@@ -349,9 +338,6 @@ class SemanticDCGAN(InpaintMethod):
         fails_when="Anything outside what the generator can produce (non-faces, unusual poses), and holes that are "
         "not compact; the result depends on the starting z (the seed).",
     )
-
-    def availability(self):
-        return _unavailable_reason(self.model)
 
     def fill(self, image, mask, params, ctx):
         torch = _torch()
@@ -413,16 +399,14 @@ def _patch_matrix(torch, feats, positions, k: int = 3):
     return cols[:, positions].T
 
 
-@register
-class NeuralPatchSynthesis(InpaintMethod):
+class NeuralPatchSynthesis(LearnedMethod):
     """Multi-scale neural patch synthesis, Yang et al. 2017, with GLCIC as content network and a
     random-weight convolutional network as texture network."""
 
     name = "neural_patch_synthesis"
+    version = "2"  # 2: texture candidates from the texture network's exact receptive field; GLCIC v2
     title = "Multi-scale neural patch synthesis"
-    family = "learned"
     speed = "slow"
-    needs_weights = True
     model = "glcic_scenes"
     context_margin = 64
     citation = Citation(
@@ -447,12 +431,9 @@ class NeuralPatchSynthesis(InpaintMethod):
         "patches can be copied into places where they do not belong; slow at high resolution.",
     )
 
-    def availability(self):
-        return _unavailable_reason(self.model)
-
     def fill(self, image, mask, params, ctx):
         torch = _torch()
-        from ..learned.nets import RandomTextureFeatures
+        from ..networks.nets import RandomTextureFeatures
 
         cfg, nets = weights.load(self.model)
         h, w = mask.shape

@@ -480,3 +480,154 @@ class PatchOffsets(InpaintMethod):
         seed = int(ctx.rng.integers(2**31))
         return patch_offsets_complete(image, mask, patch_size=params["patch_size"], count=params["offsets"],
                                       cycles=params["cycles"], seed=seed, progress=ctx.progress, trace=ctx.trace)
+
+
+# -- Image melding (Darabi et al. 2012) --------------------------------------------------------
+
+class ImageMelding(InpaintMethod):
+    """Image melding, Darabi, Shechtman, Barnes, Goldman and Sen 2012, for hole filling:
+    the multi-scale completion of :class:`PatchMatchCompletion`, with source patches that may be
+    rotated, scaled and mirrored (the generalized PatchMatch of Barnes et al. 2010), corrected
+    per channel by a clamped gain and bias, compared on colours and gradients, and voted in the
+    gradient domain (colours and gradients voted, then a screened Poisson solve).
+
+    Implemented here: the transformed-patch search (bilinear sampling, propagation of a
+    neighbour's transform, random search shrinking in position, angle and log-scale), gain and
+    bias (``sigma_t / sigma_s`` clamped to [0.8, 1.25], ``mu_t - g mu_s`` to [-0.1, 0.1]),
+    the gradient term of the distance, and the screened Poisson vote at every EM iteration.
+    Left out: the paper's L*a*b* colour space (RGB here); gain and bias come from the box
+    statistics at the source's nearest pixel, not from the warped patch; combining two or more
+    source images (the paper's melding of inconsistent images, HDR, cloning), user constraints;
+    the coarsest level starts boundary-first (bands half a patch deep), this implementation's choice.
+
+    References: Darabi et al., ACM TOG 31(4), 2012, https://doi.org/10.1145/2185520.2185578;
+    Barnes et al., ECCV 2010, https://doi.org/10.1007/978-3-642-15558-1_3.
+    """
+
+    name = "melding"
+    title = "Image melding (rotated / scaled patches, gradient vote)"
+    family = "patch-based"
+    speed = "medium"
+    citation = Citation(
+        "S. Darabi, E. Shechtman, C. Barnes, D. B. Goldman, P. Sen",
+        "Image Melding: Combining Inconsistent Images using Patch-based Synthesis",
+        "ACM TOG 31(4)", 2012, "https://doi.org/10.1145/2185520.2185578",
+    )
+    params = (
+        _PATCH,
+        Param("levels", 4, "Most pyramid levels (fewer when the image or the hole gets too small).", 1, 8, 1),
+        Param("iterations", 3, "EM iterations (search + vote) per level; the coarsest gets 2 more.", 1, 20, 1),
+        Param("rotation", 45.0, "Largest rotation of a source patch, degrees (0 = none).", 0.0, 180.0, 5.0),
+        Param("scale_range", 0.35, "Largest scale change, octaves: scales from 2^-r to 2^r (0 = none).", 0.0, 1.0, 0.05),
+        Param("reflection", True, "Allow mirrored source patches."),
+        Param("gradient_weight", 1.0, "Weight of gradients in the patch distance and the screened Poisson vote "
+              "(0 = colours only).", 0.0, 10.0, 0.1),
+    )
+    context_margin = 96
+    card = MethodCard(
+        idea="Completes the hole like Content-Aware Fill, but a source patch may be rotated, scaled or mirrored and "
+        "brightened or darkened a little, so a texture seen at another angle or size elsewhere can fill the hole. "
+        "Colours and gradients are voted separately and merged by a screened Poisson solve, which hides seams.",
+        formula=r"d(t, s) = \sum_{p} \|P_t(p) - g\,P_s(c + sR_\theta F p) - b\|^2 + \lambda \|\nabla P_t - g \nabla P_s\|^2,\quad "
+        r"\min_I \|I - \hat c\|^2 + \lambda \|\nabla I - \hat g\|^2",
+        fails_when="Large ranges make the search slower and noisier (a sub-pixel rotation blurs a little); "
+        "structures needing global reasoning; nothing similar in the known region even after rotation or scaling.",
+    )
+
+    def fill(self, image, mask, params, ctx):
+        from ..melding import NoSourcePatch, meld_complete
+
+        p = max(min(params["patch_size"], (min(mask.shape) // 2) * 2 - 1), 1)
+        try:
+            return meld_complete(
+                image, mask, patch_size=p, levels=params["levels"], iterations=params["iterations"],
+                rotation=params["rotation"], scale_range=params["scale_range"], reflection=params["reflection"],
+                gradient_weight=params["gradient_weight"], seed=ctx.child_seed(0), progress=ctx.progress,
+                trace=ctx.trace,
+            )
+        except NoSourcePatch:  # no fully known patch to copy from: the translational completion's fallbacks
+            return wexler_complete(image, mask, patch_size=p, levels=params["levels"],
+                                   iterations=params["iterations"], seed=ctx.child_seed(0) % 2**31,
+                                   progress=ctx.progress, trace=ctx.trace)
+
+
+# -- Planar structure guidance (Huang et al. 2014) ---------------------------------------------
+
+class PlanarGuidance(InpaintMethod):
+    """Image completion using planar structure guidance, Huang, Kang, Ahuja and Kopf 2014.
+
+    Line segments of the known region (OpenCV's LSD, or a probabilistic Hough transform) give
+    vanishing points (sequential RANSAC over segment pairs); pairs of them give planes, with a
+    posterior per pixel from the densities of both points' segments, diffused into the hole;
+    ORB features matched within each rectified plane give its dominant translations. The
+    completion is :class:`PatchMatchCompletion`'s EM, with each source patch warped by its
+    plane's homography (rectify, translate, unrectify) and the patch cost raised by the
+    guidance: plane compatibility, regularity, direction and proximity costs.
+
+    Implemented here: all of the above; with no plane found the run *is* the translational
+    completion (same seed, same output). Left out: the paper's detection of the fronto-parallel
+    plane's own regularity, its lattice fitting (here: the modes of the rectified displacements,
+    and their multiples up to 2), its per-level tuning of the guidance weights (the weights and
+    truncations here are this implementation's), its photometric compensation, and its
+    nearest-neighbour-field refinement tricks; rectified scale is set at the hole's centroid.
+
+    Reference: Huang et al., ACM TOG 33(4), 2014, https://doi.org/10.1145/2601097.2601205.
+    """
+
+    name = "planar"
+    title = "Planar structure guidance (Huang et al.)"
+    family = "patch-based"
+    speed = "medium"
+    citation = Citation(
+        "J.-B. Huang, S. B. Kang, N. Ahuja, J. Kopf", "Image Completion using Planar Structure Guidance",
+        "ACM TOG 33(4)", 2014, "https://doi.org/10.1145/2601097.2601205",
+    )
+    params = (
+        _PATCH,
+        Param("levels", 4, "Most pyramid levels (fewer when the image or the hole gets too small).", 1, 8, 1),
+        Param("iterations", 5, "EM iterations (search + vote) per level; the coarsest gets 2 more.", 1, 20, 1),
+        Param("guidance", 1.0, "Multiplier of the guidance costs (plane, regularity, direction, proximity).",
+              0.0, 5.0, 0.1),
+        Param("detector", "auto", "Line segments: OpenCV's LSD, scikit-image's Hough transform on Canny edges, "
+              "or auto (LSD when available).", choices=("auto", "lsd", "hough")),
+    )
+    context_margin = 96  # the translational completion's crop, so that its fallback is the same run
+    card = MethodCard(
+        idea="Finds the scene's planes from its straight lines: segments meeting at vanishing points, pairs of "
+        "vanishing points spanning planes. The hole is completed like Content-Aware Fill, but each copied patch is "
+        "warped by its plane's perspective and the search prefers sources on the same plane, along its axes, at "
+        "its repetition period and nearby.",
+        formula=r"E(t, s, m) = \|P_t - P_s \circ H_m^{-1} T_\delta H_m\|^2 + \lambda_p (-\log P(m|s) - \log P(m|t)) "
+        r"+ \lambda_r E_{reg} + \lambda_d \min(|\delta_u|, |\delta_v|) + \lambda_x \frac{\|s - t\|^2}{\sigma_d(t)^2 + \sigma_c^2}",
+        fails_when="Scenes without straight lines or with lines of many directions (no reliable vanishing "
+        "points): it falls back to translational completion; curved or non-planar surfaces; planes that only "
+        "the hole shows.",
+    )
+
+    def fill(self, image, mask, params, ctx):
+        from ..melding import NoSourcePatch
+        from ..planar import Guidance, plane_model, planar_complete
+        from ..trace import PlanarRecord
+
+        p = max(min(params["patch_size"], (min(mask.shape) // 2) * 2 - 1), 1)
+        seed = int(ctx.rng.integers(2**31))  # the translational completion's own draw: its fallback is the same run
+        model = plane_model(image, mask, detector=params["detector"], seed=ctx.child_seed(1))
+        result = None
+        if model.has_planes:
+            try:
+                result, _ = planar_complete(
+                    image, mask, model, patch_size=p, levels=params["levels"], iterations=params["iterations"],
+                    seed=ctx.child_seed(2), guidance=Guidance().scaled(params["guidance"]), progress=ctx.progress,
+                )
+            except NoSourcePatch:  # no fully known patch to copy from at some level
+                result = None
+        if ctx.trace is not None:
+            ctx.trace.planar = PlanarRecord(
+                model.segments, model.labels, model.points, list(model.planes), model.probability,
+                [t.copy() for t in model.translations], mask.copy(), fallback=result is None,
+            )
+        if result is None:
+            result = wexler_complete(image, mask, patch_size=p, levels=params["levels"],
+                                     iterations=params["iterations"], seed=seed, progress=ctx.progress,
+                                     trace=ctx.trace)
+        return result

@@ -1,0 +1,679 @@
+"""Training command for the learned methods: ``python -m inpaint_core.train MODEL --data DIR ...``.
+
+One command per model (``context_encoder``, ``glcic``, ``dcgan``). It reads images from one or
+more folders (never copied), holds back a split for periodic evaluation, draws random holes from
+:mod:`inpaint_core.masks` (centre regions, blocks, shapes, thin/medium/thick strokes; 5-60 % of
+the image), shows a progress bar, logs losses to ``loss.csv`` (and ``loss.png``), evaluates hole
+PSNR on the held-back split (``eval.csv``), writes resumable checkpoints, and saves the resolved
+config beside the weights. Every random choice of step ``t`` comes from ``seed`` and ``t``, so a
+run is deterministic and a resumed run continues exactly where it stopped.
+
+Schedules follow the papers: Context Encoder (Pathak et al. 2016): joint L2 (overlap weighted
+x10) + 0.001 adversarial loss. GLCIC (Iizuka et al. 2017, Algorithm 1): completion network
+alone for T_C steps, discriminators alone for T_D steps, then both with weight alpha.
+DCGAN (Radford et al. 2016): the usual alternating BCE game, Adam(2e-4, beta1 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..masks import MASK_PRESETS, CentreSquare
+from .weights import CONFIG_FILE, MODEL_FILE, REPO_ROOT, write_manifest
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp"}
+FACE_BENCHMARK = REPO_ROOT.parent / "shared" / "data" / "benchmark" / "celeba64_yeh_testimages"
+TRAIN_PRESETS = ("centre", "blocks", "shapes", "thin", "medium", "thick")
+
+DEFAULTS = {
+    "context_encoder": dict(size=64, batch=16, steps=2000, width=32, lr=5e-4, lambda_adv=0.001, overlap_weight=10.0),
+    "glcic": dict(size=64, batch=8, steps=1500, width=24, lr=1e-3, hole_weight=6.0, alpha=0.0004,
+                  tc_fraction=0.85, td_fraction=0.05, rec_loss="l1"),
+    "dcgan": dict(size=64, batch=32, steps=3000, width=32, z_dim=64, lr=2e-4),
+}
+
+
+# --- data ------------------------------------------------------------------------------------------------
+
+
+def list_images(folders: list[str], exclude_names: set[str]) -> tuple[list[Path], list[Path]]:
+    """(kept, excluded): the image files under ``folders``, sorted, split by whether their name
+    (without extension) is in ``exclude_names``."""
+    kept, excluded = [], []
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            for name in names:
+                if Path(name).suffix.lower() in IMAGE_EXTS:
+                    (excluded if Path(name).stem in exclude_names else kept).append(Path(root) / name)
+    return sorted(kept), sorted(excluded)
+
+
+def exclusion_names(folder: str | None) -> set[str]:
+    """The file names (without extension) in ``folder``: training images of the same name are left out."""
+    return {p.stem for p in Path(folder).iterdir()} if folder and Path(folder).is_dir() else set()
+
+
+def face_crop(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Tight square face crop of an aligned CelebA image (89x109 or 178x218), resized to ``size``:
+    the side is 52 % of the width, centred 67 % down the image (close to the 64 px test crops)."""
+    h, w = rgb.shape[:2]
+    side = int(round(0.52 * w))
+    cy, cx = int(round(0.67 * h)), w // 2
+    top, left = max(0, min(h - side, cy - side // 2)), max(0, min(w - side, cx - side // 2))
+    crop = rgb[top : top + side, left : left + side]
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    return cv2.resize(crop, (size, size), interpolation=interp)
+
+
+def load_bank(files: list[Path], size: int, faces: bool, max_side: int) -> list[np.ndarray]:
+    """Read every image once (uint8 RGB): faces cropped to ``size``, scenes with the short side
+    scaled to ``min(2*size, max_side)`` for random crops."""
+    bank = []
+    for path in files:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            continue
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        if faces:
+            bank.append(face_crop(rgb, size))
+            continue
+        h, w = rgb.shape[:2]
+        short = max(size, min(2 * size, max_side))
+        scale = short / min(h, w)
+        if scale < 1:
+            rgb = cv2.resize(rgb, (max(size, round(w * scale)), max(size, round(h * scale))), interpolation=cv2.INTER_AREA)
+        elif min(h, w) < size:
+            rgb = cv2.resize(rgb, (max(size, math.ceil(w * scale)), max(size, math.ceil(h * scale))), interpolation=cv2.INTER_CUBIC)
+        bank.append(rgb)
+    return bank
+
+
+def sample_batch(bank: list[np.ndarray], batch: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(B, size, size, 3) float32 in [0, 1]: random image, random crop, random flip."""
+    out = np.empty((batch, size, size, 3), np.float32)
+    for i in range(batch):
+        img = bank[int(rng.integers(len(bank)))]
+        h, w = img.shape[:2]
+        top, left = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        crop = img[top : top + size, left : left + size]
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        out[i] = crop.astype(np.float32) / 255.0
+    return out
+
+
+def random_hole(shape: tuple[int, int], rng: np.random.Generator, lo: float = 0.05, hi: float = 0.60) -> np.ndarray:
+    """A training hole from the mask presets, covering between ``lo`` and ``hi`` of the image:
+    centre squares of random area, blocks, shapes and strokes (unions of draws when too small)."""
+    for _ in range(20):
+        kind = TRAIN_PRESETS[int(rng.integers(len(TRAIN_PRESETS)))]
+        if kind == "centre":
+            mask = CentreSquare(float(rng.uniform(lo, min(hi, 0.45))))(shape, rng)
+            # shift it a little so that the network does not learn "the hole is always centred"
+            dy, dx = (int(v) for v in rng.integers(-shape[0] // 8, shape[0] // 8 + 1, 2))
+            mask = np.roll(mask, (dy, dx), (0, 1))
+        else:
+            mask = MASK_PRESETS[kind][1](shape, rng)
+            while mask.mean() < lo:
+                mask |= MASK_PRESETS[kind][1](shape, rng)
+        if lo <= mask.mean() <= hi:
+            return mask
+    return CentreSquare(0.25)(shape, rng)
+
+
+# --- logging ---------------------------------------------------------------------------------------------
+
+
+def plot_losses(csv_path: Path, png_path: Path, width: int = 720, height: int = 360) -> None:
+    """A small line plot of every loss column against the step (drawn with OpenCV)."""
+    with open(csv_path) as fh:
+        rows = list(csv.DictReader(fh))
+    if len(rows) < 2:
+        return
+    columns = [c for c in rows[0] if c not in {"step", "phase", "seconds"}]
+    steps = np.array([float(r["step"]) for r in rows])
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    pad_l, pad_b, pad_t = 50, 30, 20
+    cv2.rectangle(canvas, (pad_l, pad_t), (width - 10, height - pad_b), (0, 0, 0), 1)
+    colours = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14)]
+    for k, col in enumerate(columns):
+        vals = np.array([float(r[col]) if r[col] not in ("", "nan") else np.nan for r in rows])
+        ok = np.isfinite(vals)
+        if ok.sum() < 2:
+            continue
+        v = vals[ok]
+        # smooth and normalise each curve to its own range (the legend gives the range)
+        kernel = max(1, len(v) // 50)
+        v = np.convolve(v, np.ones(kernel) / kernel, mode="same") if kernel > 1 else v
+        lo_v, hi_v = float(np.min(v)), float(np.max(v))
+        span = hi_v - lo_v or 1.0
+        xs = pad_l + (steps[ok] - steps[0]) / max(steps[-1] - steps[0], 1) * (width - 10 - pad_l)
+        ys = height - pad_b - (v - lo_v) / span * (height - pad_b - pad_t)
+        colour = colours[k % len(colours)][::-1]
+        cv2.polylines(canvas, [np.stack([xs, ys], 1).astype(np.int32)], False, colour, 1, cv2.LINE_AA)
+        cv2.putText(canvas, f"{col} [{lo_v:.3g}, {hi_v:.3g}]", (pad_l + 8, pad_t + 16 + 16 * k),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.42, colour, 1, cv2.LINE_AA)
+    cv2.putText(canvas, f"step {int(steps[0])} .. {int(steps[-1])} (each curve scaled to its range)",
+                (pad_l, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.imwrite(str(png_path), canvas)
+
+
+class CsvLog:
+    def __init__(self, path: Path, columns: list[str], keep_until: int | None):
+        self.path, self.columns = path, columns
+        if keep_until is not None and path.exists():  # resume: drop rows past the checkpoint
+            with open(path) as fh:
+                rows = [r for r in csv.DictReader(fh) if int(r["step"]) <= keep_until]
+        else:
+            rows = []
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def add(self, row: dict) -> None:
+        with open(self.path, "a", newline="") as fh:
+            csv.DictWriter(fh, self.columns).writerow({k: row.get(k, "") for k in self.columns})
+
+
+# --- models ----------------------------------------------------------------------------------------------
+
+
+def _to_tensor(batch: np.ndarray, device):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(batch.transpose(0, 3, 1, 2))).to(device)
+
+
+def _hole_psnr(truth, result, mask) -> float:
+    """Hole PSNR in dB over 8-bit values, pooled over the batch (truth, result: B3HW in [0,1])."""
+    diff = ((truth - result) * 255.0) ** 2 * mask
+    mse = float(diff.sum()) / max(float(mask.sum()) * 3, 1.0)
+    return 10 * math.log10(255.0**2 / max(mse, 1e-10))
+
+
+class Trainer:
+    """Base: config, networks, optimisers, the loop, checkpoints, export."""
+
+    kind = ""
+    loss_columns: list[str] = []
+
+    def __init__(self, cfg: dict, device):
+        import torch
+
+        self.cfg, self.device = cfg, device
+        torch.manual_seed(cfg["seed"])
+        self.nets = {name: __import__("inpaint_core.networks.nets", fromlist=["build"]).build(spec["kind"], **spec["sizes"]).to(device)
+                     for name, spec in cfg["networks"].items()}
+        self.opts = self.make_optimisers()
+
+    @classmethod
+    def network_specs(cls, cfg: dict) -> dict:
+        raise NotImplementedError
+
+    def make_optimisers(self) -> dict:
+        raise NotImplementedError
+
+    def step(self, t: int, rng: np.random.Generator, bank) -> dict:
+        raise NotImplementedError
+
+    def evaluate(self, val: dict) -> dict:
+        raise NotImplementedError
+
+    def fixed_validation(self, bank) -> dict:
+        """A fixed held-back batch with fixed holes (seeded independently of the run's seed)."""
+        rng = np.random.default_rng(12345)
+        n = min(32, len(bank))
+        images = sample_batch(bank, n, self.cfg["size"], rng)
+        masks = np.stack([self.val_hole(rng) for _ in range(n)])
+        return {"images": images, "masks": masks}
+
+    def val_hole(self, rng):
+        s = self.cfg["size"]
+        return random_hole((s, s), rng)
+
+
+class ContextEncoderTrainer(Trainer):
+    kind = "context_encoder"
+    loss_columns = ["rec", "adv_g", "d"]
+
+    @classmethod
+    def network_specs(cls, cfg):
+        s, w = cfg["size"], cfg["width"]
+        return {"generator": {"kind": "context_encoder", "sizes": {"size": s, "width": w}},
+                "discriminator": {"kind": "context_encoder_d", "sizes": {"size": s // 2, "width": w}}}
+
+    def make_optimisers(self):
+        import torch
+
+        lr = self.cfg["lr"]
+        return {"generator": torch.optim.Adam(self.nets["generator"].parameters(), lr, betas=(0.5, 0.999)),
+                "discriminator": torch.optim.Adam(self.nets["discriminator"].parameters(), lr, betas=(0.5, 0.999))}
+
+    def centre_hole(self, rng) -> np.ndarray:
+        """A hole inside the centre region (minus the overlap ring): the full inner square half of
+        the time (Pathak's centre region), else a random preset mask clipped to it."""
+        s = self.cfg["size"]
+        ov = self.cfg["overlap"]
+        inner = np.zeros((s, s), bool)
+        inner[s // 4 + ov : 3 * s // 4 - ov, s // 4 + ov : 3 * s // 4 - ov] = True
+        if rng.random() < 0.5:
+            return inner
+        for _ in range(20):
+            mask = random_hole((s // 2, s // 2), rng, 0.05, 0.9)
+            full = np.zeros((s, s), bool)
+            full[s // 4 : 3 * s // 4, s // 4 : 3 * s // 4] = mask
+            full &= inner
+            if full.sum() >= 4:
+                return full
+        return inner
+
+    val_hole = centre_hole
+
+    def _inputs(self, images, masks):
+        import torch
+
+        x = _to_tensor(images, self.device) * 2 - 1
+        m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
+        return x, m, torch.cat([x * (1 - m), m], 1)
+
+    def step(self, t, rng, bank):
+        import torch
+        import torch.nn.functional as F
+
+        cfg, s = self.cfg, self.cfg["size"]
+        images = sample_batch(bank, cfg["batch"], s, rng)
+        masks = np.stack([self.centre_hole(rng) for _ in range(cfg["batch"])])
+        x, m, inp = self._inputs(images, masks)
+        sl = slice(s // 4, 3 * s // 4)
+        real, mc = x[:, :, sl, sl], m[:, :, sl, sl]
+        G, D = self.nets["generator"], self.nets["discriminator"]
+        fake = G(inp)
+        # D step: real centre patches vs predicted ones
+        d_real, d_fake = D(real), D(fake.detach())
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        self.opts["discriminator"].zero_grad()
+        d_loss.backward()
+        self.opts["discriminator"].step()
+        # G step: L2 with the overlap (known pixels of the centre region) weighted more
+        weight = mc + cfg["overlap_weight"] * (1 - mc)
+        rec = (weight * (fake - real) ** 2).mean()
+        g_adv = F.binary_cross_entropy_with_logits(D(fake), torch.ones_like(d_fake))
+        loss = (1 - cfg["lambda_adv"]) * rec + cfg["lambda_adv"] * g_adv
+        self.opts["generator"].zero_grad()
+        loss.backward()
+        self.opts["generator"].step()
+        return {"phase": "joint", "rec": rec.item(), "adv_g": g_adv.item(), "d": d_loss.item()}
+
+    def evaluate(self, val):
+        import torch
+
+        s = self.cfg["size"]
+        G = self.nets["generator"].eval()
+        with torch.no_grad():
+            x, m, inp = self._inputs(val["images"], val["masks"])
+            sl = slice(s // 4, 3 * s // 4)
+            out = x.clone()
+            out[:, :, sl, sl] = G(inp)
+            out = m * out + (1 - m) * x
+        G.train()
+        return {"hole_psnr": _hole_psnr((x + 1) / 2, (out + 1) / 2, m)}
+
+
+class GLCICTrainer(Trainer):
+    kind = "glcic"
+    loss_columns = ["rec", "adv_g", "d"]
+
+    @classmethod
+    def network_specs(cls, cfg):
+        s, w = cfg["size"], cfg["width"]
+        return {"completion": {"kind": "glcic", "sizes": {"width": w}},
+                "discriminator": {"kind": "glcic_d", "sizes": {"size": s, "local_size": s // 2, "width": w}}}
+
+    def make_optimisers(self):
+        import torch
+
+        return {"completion": torch.optim.Adam(self.nets["completion"].parameters(), self.cfg["lr"]),
+                "discriminator": torch.optim.Adam(self.nets["discriminator"].parameters(), self.cfg["lr"] * 0.1,
+                                                  betas=(0.5, 0.999))}
+
+    def _inputs(self, images, masks):
+        import torch
+
+        x = _to_tensor(images, self.device)
+        m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
+        mean = torch.tensor(self.cfg["mean_pixel"], device=self.device).view(1, 3, 1, 1)
+        return x, m, torch.cat([x * (1 - m) + mean * m, m], 1)
+
+    def _local(self, images, masks):
+        """Local-discriminator patches (size/2) centred on each hole's bounding box."""
+        s = self.cfg["size"]
+        half = s // 2
+        patches = []
+        for i in range(images.shape[0]):
+            ys, xs = np.nonzero(masks[i])
+            cy, cx = (int(ys.mean()), int(xs.mean())) if ys.size else (s // 2, s // 2)
+            top, left = min(max(cy - half // 2, 0), s - half), min(max(cx - half // 2, 0), s - half)
+            patches.append(images[i : i + 1, :, top : top + half, left : left + half])
+        import torch
+
+        return torch.cat(patches, 0)
+
+    def step(self, t, rng, bank):
+        import torch
+        import torch.nn.functional as F
+
+        cfg, s = self.cfg, self.cfg["size"]
+        images = sample_batch(bank, cfg["batch"], s, rng)
+        masks = np.stack([random_hole((s, s), rng) for _ in range(cfg["batch"])])
+        x, m, inp = self._inputs(images, masks)
+        C, D = self.nets["completion"], self.nets["discriminator"]
+        tc = int(cfg["tc_fraction"] * cfg["steps"])
+        td = int(cfg["td_fraction"] * cfg["steps"])
+        out = C(inp)
+        completed = m * out + (1 - m) * x
+        row = {"rec": "", "adv_g": "", "d": ""}
+        if t >= tc:  # discriminators: real (x, M_d) against completed (C(x, M_c), M_c)
+            masks_d = np.stack([random_hole((s, s), rng) for _ in range(cfg["batch"])])
+            d_real = D(x, self._local(x, masks_d))
+            fake = completed.detach()
+            d_fake = D(fake, self._local(fake, masks))
+            d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+                F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+            self.opts["discriminator"].zero_grad()
+            d_loss.backward()
+            self.opts["discriminator"].step()
+            row["d"] = d_loss.item()
+        phase = "C" if t < tc else ("D" if t < tc + td else "joint")
+        if phase in ("C", "joint"):
+            weight = 1 + (cfg["hole_weight"] - 1) * m
+            err = (out - x).abs() if cfg["rec_loss"] == "l1" else (out - x) ** 2
+            rec = (weight * err).mean()
+            loss = rec
+            if phase == "joint":
+                logits = D(completed, self._local(completed, masks))
+                g_adv = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+                loss = rec + cfg["alpha"] * g_adv
+                row["adv_g"] = g_adv.item()
+            self.opts["completion"].zero_grad()
+            loss.backward()
+            self.opts["completion"].step()
+            row["rec"] = rec.item()
+        row["phase"] = phase
+        return row
+
+    def evaluate(self, val):
+        import torch
+
+        C = self.nets["completion"].eval()
+        with torch.no_grad():
+            x, m, inp = self._inputs(val["images"], val["masks"])
+            out = m * C(inp) + (1 - m) * x
+        C.train()
+        return {"hole_psnr": _hole_psnr(x, out, m)}
+
+
+class DCGANTrainer(Trainer):
+    kind = "dcgan"
+    loss_columns = ["g", "d", "d_real", "d_fake"]
+
+    @classmethod
+    def network_specs(cls, cfg):
+        s, w = cfg["size"], cfg["width"]
+        return {"generator": {"kind": "dcgan_g", "sizes": {"z_dim": cfg["z_dim"], "size": s, "width": w}},
+                "discriminator": {"kind": "dcgan_d", "sizes": {"size": s, "width": w}}}
+
+    def make_optimisers(self):
+        import torch
+
+        return {k: torch.optim.Adam(self.nets[k].parameters(), self.cfg["lr"], betas=(0.5, 0.999))
+                for k in ("generator", "discriminator")}
+
+    def _z(self, n, rng):
+        import torch
+
+        return torch.from_numpy(rng.uniform(-1, 1, (n, self.cfg["z_dim"])).astype(np.float32)).to(self.device)
+
+    def step(self, t, rng, bank):
+        import torch
+        import torch.nn.functional as F
+
+        cfg = self.cfg
+        x = _to_tensor(sample_batch(bank, cfg["batch"], cfg["size"], rng), self.device) * 2 - 1
+        G, D = self.nets["generator"], self.nets["discriminator"]
+        fake = G(self._z(cfg["batch"], rng))
+        d_real, d_fake = D(x), D(fake.detach())
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        self.opts["discriminator"].zero_grad()
+        d_loss.backward()
+        self.opts["discriminator"].step()
+        logits = D(fake)
+        g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        self.opts["generator"].zero_grad()
+        g_loss.backward()
+        self.opts["generator"].step()
+        return {"phase": "gan", "g": g_loss.item(), "d": d_loss.item(),
+                "d_real": torch.sigmoid(d_real).mean().item(), "d_fake": torch.sigmoid(d_fake).mean().item()}
+
+    def evaluate(self, val):
+        """Held-back D(real) against D(G(z)), and the mean distance of real images to the best of
+        64 samples (a crude coverage check; lower is better)."""
+        import torch
+
+        G, D = self.nets["generator"].eval(), self.nets["discriminator"].eval()
+        with torch.no_grad():
+            x = _to_tensor(val["images"], self.device) * 2 - 1
+            fake = G(self._z(64, np.random.default_rng(7)))
+            d_real = float(torch.sigmoid(D(x)).mean())
+            d_fake = float(torch.sigmoid(D(fake)).mean())
+            dist = torch.cdist(x.flatten(1), fake.flatten(1)).min(1).values.mean() / math.sqrt(x[0].numel())
+        G.train()
+        D.train()
+        return {"val_d_real": d_real, "val_d_fake": d_fake, "nn_rmse": float(dist)}
+
+
+TRAINERS = {"context_encoder": ContextEncoderTrainer, "glcic": GLCICTrainer, "dcgan": DCGANTrainer}
+
+
+# --- the loop --------------------------------------------------------------------------------------------
+
+
+def resolve_config(args: argparse.Namespace) -> dict:
+    cfg = dict(DEFAULTS[args.model])
+    for key in ("size", "batch", "steps", "width", "lr"):
+        if getattr(args, key) is not None:
+            cfg[key] = getattr(args, key)
+    cfg.update(
+        model=args.model, seed=args.seed, faces=bool(args.faces), data=[str(d) for d in args.data],
+        val_fraction=args.val_fraction, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
+        max_images=args.max_images, max_side=args.max_side, threads=args.threads,
+        exclude_names_from=args.exclude_names_from, time_limit_minutes=args.time_limit_minutes,
+    )
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in cfg:
+            raise SystemExit(f"--set: unknown config key {key!r} for {args.model}; known: {', '.join(sorted(cfg))}")
+        cfg[key] = json.loads(value)
+    if args.model == "context_encoder":
+        cfg["overlap"] = max(1, cfg["size"] // 32)
+    cfg["networks"] = TRAINERS[args.model].network_specs(cfg)
+    return cfg
+
+
+def prepare_data(cfg: dict) -> tuple[list, list, dict]:
+    exclude = exclusion_names(cfg.get("exclude_names_from"))
+    files, excluded = list_images(cfg["data"], exclude)
+    if cfg.get("max_images"):
+        files = files[: cfg["max_images"]]
+    if len(files) < 2:
+        raise SystemExit(f"need at least 2 images under {cfg['data']}, found {len(files)}")
+    order = np.random.default_rng(0).permutation(len(files))  # the split does not depend on --seed
+    n_val = max(1, int(round(cfg["val_fraction"] * len(files))))
+    val_files = [files[i] for i in sorted(order[:n_val])]
+    train_files = [files[i] for i in sorted(order[n_val:])]
+    train = load_bank(train_files, cfg["size"], cfg["faces"], cfg["max_side"])
+    val = load_bank(val_files, cfg["size"], cfg["faces"], cfg["max_side"])
+    # excluded_files: training files actually left out (a name in the folder need not match any)
+    info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude), "excluded_files": len(excluded)}
+    return train, val, info
+
+
+def export(trainer: Trainer, cfg: dict, out: Path, names: list[str]) -> None:
+    """Write the inference networks in half precision, the config and the SHA-256 manifest."""
+    import torch
+
+    out.mkdir(parents=True, exist_ok=True)
+    states = {n: {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in trainer.nets[n].state_dict().items()}
+              for n in names}
+    torch.save(states, out / MODEL_FILE)
+    (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
+    write_manifest(out, [MODEL_FILE, CONFIG_FILE])
+
+
+INFERENCE_NETS = {"context_encoder": ["generator"], "glcic": ["completion"], "dcgan": ["generator", "discriminator"]}
+
+
+def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu", resume: bool = False,
+          stop_after: int | None = None, quiet: bool = False) -> dict:
+    """Run (or resume) a training run described by ``cfg``; returns the final config (with
+    ``steps_done``, ``train_seconds`` and the last evaluation)."""
+    import torch
+    from tqdm import tqdm
+
+    torch.set_num_threads(int(cfg.get("threads") or 1))
+    out = Path(out)
+    work = Path(work) if work else out
+    work.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    train_bank, val_bank, info = prepare_data(cfg)
+    if cfg["model"] == "glcic" and "mean_pixel" not in cfg:
+        cfg["mean_pixel"] = [float(v) for v in np.mean([im.reshape(-1, 3).mean(0) for im in train_bank], 0) / 255.0]
+    cfg["data_info"] = info
+    trainer = TRAINERS[cfg["model"]](cfg, torch.device(device))
+    ckpt_path = work / "checkpoint.pt"
+    start, elapsed = 0, 0.0
+    if resume and ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        for k, net in trainer.nets.items():
+            net.load_state_dict(ckpt["nets"][k])
+        for k, opt in trainer.opts.items():
+            opt.load_state_dict(ckpt["opts"][k])
+        start, elapsed = ckpt["step"], ckpt["seconds"]
+    loss_log = CsvLog(out / "loss.csv", ["step", "phase", *trainer.loss_columns, "seconds"], start if resume else None)
+    eval_log = CsvLog(out / "eval.csv", ["step", "seconds", "metric", "value"], start if resume else None)
+    val = trainer.fixed_validation(val_bank)
+    end = cfg["steps"] if stop_after is None else min(cfg["steps"], stop_after)
+    limit = cfg.get("time_limit_minutes")
+    t0 = time.perf_counter() - elapsed
+
+    def save_checkpoint(step: int) -> None:
+        torch.save({"step": step, "seconds": time.perf_counter() - t0,
+                    "nets": {k: n.state_dict() for k, n in trainer.nets.items()},
+                    "opts": {k: o.state_dict() for k, o in trainer.opts.items()}}, ckpt_path)
+
+    def run_eval(step: int) -> dict:
+        scores = trainer.evaluate(val)
+        for k, v in scores.items():
+            eval_log.add({"step": step, "seconds": round(time.perf_counter() - t0, 1), "metric": k, "value": round(v, 4)})
+        return scores
+
+    scores: dict = {}
+    step = start
+    bar = tqdm(range(start, end), initial=start, total=end, desc=cfg["model"], disable=quiet, file=sys.stderr)
+    for step in bar:
+        rng = np.random.default_rng([cfg["seed"], step])
+        row = trainer.step(step, rng, train_bank)
+        row = {k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}
+        loss_log.add({"step": step, **row, "seconds": round(time.perf_counter() - t0, 2)})
+        bar.set_postfix({k: v for k, v in row.items() if v != ""}, refresh=False)
+        done = step + 1
+        if cfg["eval_every"] and done % cfg["eval_every"] == 0:
+            scores = run_eval(done)
+        if cfg["checkpoint_every"] and done % cfg["checkpoint_every"] == 0:
+            save_checkpoint(done)
+        if limit and time.perf_counter() - t0 > 60 * limit:
+            step += 1
+            break
+    else:
+        step = end
+    bar.close()
+    steps_done = step if end > start else start
+    if not (cfg["eval_every"] and steps_done % cfg["eval_every"] == 0 and steps_done > start):
+        scores = run_eval(steps_done)  # not already evaluated at this step
+    save_checkpoint(steps_done)
+    cfg = dict(cfg, steps_done=steps_done, train_seconds=round(time.perf_counter() - t0, 1), final_eval=scores,
+               device=device, torch_version=torch.__version__)
+    cfg["parameters"] = {k: sum(p.numel() for p in n.parameters()) for k, n in trainer.nets.items()}
+    export(trainer, cfg, out, INFERENCE_NETS[cfg["model"]])
+    plot_losses(out / "loss.csv", out / "loss.png")
+    return cfg
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m inpaint_core.train", description=__doc__.split("\n\n")[0])
+    p.add_argument("model", choices=sorted(TRAINERS))
+    p.add_argument("--data", nargs="+", required=True, help="image folders (searched recursively)")
+    p.add_argument("--out", required=True, help="output folder, e.g. weights/glcic_scenes")
+    p.add_argument("--work", default=None, help="checkpoint folder (default runs/<out name>)")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--size", type=int)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--width", type=int, help="base channel width of the networks")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--faces", action="store_true", help="aligned CelebA faces: tight face crop at --size")
+    p.add_argument("--exclude-names-from", default=None,
+                   help="skip training images whose name appears in this folder (default with --faces: the 64 px test faces)")
+    p.add_argument("--val-fraction", type=float, default=0.05)
+    p.add_argument("--eval-every", type=int, default=100)
+    p.add_argument("--checkpoint-every", type=int, default=200)
+    p.add_argument("--max-images", type=int, default=None)
+    p.add_argument("--max-side", type=int, default=192, help="scenes: short side of the preloaded images")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--time-limit-minutes", type=float, default=None, help="stop early (and export) after this long")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="override any other config value, e.g. --set lambda_adv=0.0003 (JSON values)")
+    p.add_argument("--stop-after", type=int, default=None, help="stop at this step (the schedule still uses --steps)")
+    args = p.parse_args(argv)
+    if args.faces and args.exclude_names_from is None and FACE_BENCHMARK.is_dir():
+        args.exclude_names_from = str(FACE_BENCHMARK)
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    out = Path(args.out)
+    work = Path(args.work) if args.work else REPO_ROOT / "runs" / out.name
+    cfg_path = work / CONFIG_FILE
+    if args.resume and cfg_path.exists():
+        cfg = json.loads(cfg_path.read_text())
+        for key in ("steps_done", "train_seconds", "final_eval", "parameters", "device", "torch_version"):
+            cfg.pop(key, None)
+        if args.steps:  # continue a run for longer
+            cfg["steps"] = args.steps
+        if args.time_limit_minutes:  # counts the whole run's training time, resumed parts included
+            cfg["time_limit_minutes"] = args.time_limit_minutes
+    else:
+        cfg = resolve_config(args)
+    work.mkdir(parents=True, exist_ok=True)
+    cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
+    cfg = train(cfg, out, work=work, device=args.device, resume=args.resume, stop_after=args.stop_after)
+    print(json.dumps({k: cfg[k] for k in ("model", "steps_done", "train_seconds", "final_eval", "parameters")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
