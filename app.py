@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from inpaint_app.apps_tab import build_apps_tab
 from inpaint_app.compare_tab import build_compare_tab
 from inpaint_app.config import AppConfig
 from inpaint_app.gallery_tab import build_gallery_tab
 from inpaint_app.vote_tab import build_vote_tab, make_study_service
+from inpaint_core.services.apps import AppsService
 from inpaint_core.services.compare import CompareService
 from inpaint_core.services.gallery import GalleryService
 
@@ -31,6 +33,8 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(CompareService(max_side=config.max_side, time_limit=config.time_limit,
                                                  recent_dir=config.recent_dir), config)
+            with gr.Tab("Applications", id="applications"):
+                build_apps_tab(AppsService(max_side=config.max_side, time_limit=config.time_limit))
             with gr.Tab("Gallery", id="gallery"):
                 build_gallery_tab(GalleryService(config.gallery_dir))
             with gr.Tab("Vote", id="vote"):

@@ -14,7 +14,8 @@ import numpy as np
 
 from inpaint_core.errors import InpaintInputError
 from inpaint_core.services.compare import (
-    EXAMPLES, NO_IMAGE, CompareService, display_table, mask_summary, masked_view, method_card, results_chart,
+    EXAMPLES, NO_IMAGE, TEACHING_VIEWS, CompareService, display_table, mask_summary, masked_view, method_card,
+    results_chart,
 )
 
 from .adapt import handler, with_api_names
@@ -162,7 +163,7 @@ def pick(state, evt: gr.SelectData):
 
 
 def teach(service: CompareService, kind: str, value, seed):
-    """Criminisi's fill order or PatchMatch's fields, on the editor's image and hole."""
+    """A step-through view (fill order, NNF, melding's transforms, planar guidance) on the editor's image and hole."""
     image = _image_of(value)
     return service.teaching_views(kind, service.prepare(image, editor_mask(value, image.shape[:2])), seed_of(seed))
 
@@ -215,6 +216,6 @@ def wire_compare(service: CompareService, controls: Controls, ui: dict) -> None:
     for source, name in ((ui["slider_method"], "compare_slider"), (ui["slider_before"], "compare_slider_before")):
         source.change(show, [ui["state"], ui["slider_method"], ui["slider_before"]], ui["slider"], api_name=name)
     ui["results"].select(pick, ui["state"], ui["slider_method"], api_name="compare_pick_result", **hidden)
-    for kind in ("fill_order", "nnf"):
-        ui[kind].click(handler(partial(teach, service, kind)), [ui["editor"], ui["seed"]], ui["teaching"],
-                       api_name=f"compare_{kind}")
+    for kind in TEACHING_VIEWS:
+        ui[f"teach_{kind}"].click(handler(partial(teach, service, kind)), [ui["editor"], ui["seed"]], ui["teaching"],
+                                  api_name=f"compare_{kind}")

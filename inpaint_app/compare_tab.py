@@ -19,7 +19,7 @@ import numpy as np
 from inpaint_core.base import Param, check_seed
 from inpaint_core.masks import MASK_PRESETS, mask_from_layers
 from inpaint_core.services.compare import (
-    EXAMPLES, KEEP_RECENT, CompareService, family_title, load_example, method_card, method_groups,
+    EXAMPLES, KEEP_RECENT, TEACHING_VIEWS, CompareService, family_title, load_example, method_card, method_groups,
 )
 
 from .config import AppConfig
@@ -236,10 +236,10 @@ def _build_results() -> dict:
 def _build_teaching() -> dict:
     ui = {}
     with gr.Accordion("Step-through for teaching", open=False):
-        gr.Markdown("How exemplar methods work, on the current image and hole.")
+        gr.Markdown("How the patch-based methods work, on the current image and hole (each runs the method).")
         with gr.Row():
-            ui["fill_order"] = gr.Button("Criminisi: fill order")
-            ui["nnf"] = gr.Button("PatchMatch: nearest-neighbour field")
+            for kind, (label, _) in TEACHING_VIEWS.items():
+                ui[f"teach_{kind}"] = gr.Button(label)
         ui["teaching"] = gr.Gallery(columns=4, height="auto", format="png", label="Steps")
     return ui
 

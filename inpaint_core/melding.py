@@ -556,12 +556,12 @@ def meld_complete(
         Poisson reconstruction (0 = colours only, a plain vote).
     seed : every random draw (numba's generator) derives from it.
     """
-    from .methods.diffusion import telea_fill
-    from .methods.patch_based import _pyramid
+    from .fast_marching import telea_fill
+    from .patchmatch import masked_pyramid
     from .trace import MeldingLevel
 
     half = patch_size // 2
-    pyramid = _pyramid(image, hole, levels, patch_size)
+    pyramid = masked_pyramid(image, hole, levels, patch_size)
     n_levels = len(pyramid)
     field = None
     current = None

@@ -24,10 +24,12 @@ thread, so the same seed gives the same field on any machine).
 
 from __future__ import annotations
 
+import cv2
 import numba
 import numpy as np
 
-__all__ = ["nnf_search", "valid_source_centres", "largest_source_patch", "seed_numba", "nnf_offsets", "offsets_to_rgb"]
+__all__ = ["nnf_search", "valid_source_centres", "largest_source_patch", "seed_numba", "nnf_offsets", "offsets_to_rgb",
+           "downsample_known", "masked_pyramid"]
 
 
 @numba.njit(cache=True)
@@ -153,6 +155,35 @@ def valid_source_centres(known: np.ndarray, patch_size: int) -> np.ndarray:
                        borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
     valid[half : h - half, half : w - half] = eroded[half : h - half, half : w - half]
     return valid
+
+
+def downsample_known(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Halve an image using only its known pixels; a coarse pixel is a hole if fewer than
+    half of the fine pixels under it are known."""
+    h, w = hole.shape
+    size = (max(w // 2, 1), max(h // 2, 1))
+    known = (~hole).astype(np.float32)
+    frac = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
+    summed = cv2.resize(image * known[..., None], size, interpolation=cv2.INTER_AREA)
+    coarse = summed / np.maximum(frac, 1e-6)[..., None]
+    coarse_hole = frac < 0.5
+    coarse[coarse_hole] = 0.0
+    return coarse.astype(np.float32), coarse_hole
+
+
+def masked_pyramid(image: np.ndarray, hole: np.ndarray, levels: int, patch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Fine-to-coarse list of (image, hole); stops when the image gets smaller than three
+    patches across or the hole disappears."""
+    pyramid = [(image, hole)]
+    while len(pyramid) < levels:
+        img, hl = pyramid[-1]
+        if min(hl.shape) // 2 < 3 * patch_size:
+            break
+        coarse, coarse_hole = downsample_known(img, hl)
+        if not coarse_hole.any() or coarse_hole.all():
+            break
+        pyramid.append((coarse, coarse_hole))
+    return pyramid
 
 
 def largest_source_patch(known: np.ndarray, patch_size: int) -> tuple[int, np.ndarray]:

@@ -64,7 +64,7 @@ def detect_segments(image: np.ndarray, hole: np.ndarray, *, min_length: float | 
     Hough transform on Canny edges), or "auto" (LSD when this OpenCV has it). The hole is filled
     smoothly first, and segments passing within 2 px of it are dropped; segments shorter than
     ``min_length`` (default: 1/40 of the longer side, at least 10 px) are dropped."""
-    from .methods.diffusion import telea_fill
+    from .fast_marching import telea_fill
 
     h, w = hole.shape
     if min_length is None:
@@ -603,12 +603,12 @@ def planar_complete(image, hole, model: PlaneModel, *, patch_size=7, levels=4, i
     see :class:`inpaint_core.methods.patch_based.PlanarGuidance`. Returns (image, field of the
     finest level as (delta, plane, ty, tx))."""
     from .melding import NoSourcePatch, chebyshev_room, vote_warped
-    from .methods.diffusion import telea_fill
-    from .methods.patch_based import _pyramid
+    from .fast_marching import telea_fill
+    from .patchmatch import masked_pyramid
 
     half = patch_size // 2
     h0, w0 = hole.shape
-    pyramid = _pyramid(image, hole, levels, patch_size)
+    pyramid = masked_pyramid(image, hole, levels, patch_size)
     n_levels = len(pyramid)
     homs = np.array(model.homographies)
     n_planes = len(homs)

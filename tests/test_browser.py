@@ -113,6 +113,16 @@ def _launch(p):
     return p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
+def _slider_images(page, elem_id: str) -> list[dict]:
+    """Each image of a before/after slider: its pixel size, its drawn size, and whether it lies
+    wholly inside the slider (a zoomed crop would overflow it)."""
+    return page.evaluate("""(id) => [...document.querySelectorAll('#' + id + ' img')].map(i => {
+        const r = i.getBoundingClientRect(), c = i.closest('#' + id).getBoundingClientRect();
+        return {natural: [i.naturalWidth, i.naturalHeight], box: [r.width, r.height],
+                inside: r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1 && r.bottom <= c.bottom + 1};
+    })""", elem_id)
+
+
 def test_first_visit_run_works_at_once_with_results_in_view(app_server):
     """The tab opens on an example with a hole, so Run works without any other step; the results
     start right under the image (not below the method lists), their captions are not cut, and the
@@ -141,12 +151,7 @@ def test_first_visit_run_works_at_once_with_results_in_view(app_server):
             assert cut == 0
             page.wait_for_function("document.querySelectorAll('#compare-slider img').length >= 2", timeout=30_000)
             page.wait_for_timeout(500)
-            shown = page.evaluate("""[...document.querySelectorAll('#compare-slider img')].map(i => {
-                const r = i.getBoundingClientRect(), c = i.closest('#compare-slider').getBoundingClientRect();
-                return {natural: [i.naturalWidth, i.naturalHeight], box: [r.width, r.height],
-                        inside: r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1
-                                && r.bottom <= c.bottom + 1, fit: getComputedStyle(i).objectFit};
-            })""")
+            shown = _slider_images(page, "compare-slider")
             for img in shown:
                 assert img["natural"] == [512, 512], img
                 assert img["inside"], img  # the whole picture is inside the slider, nothing cropped away
@@ -165,12 +170,7 @@ def test_gallery_slider_shows_the_whole_image(app_server):
             page.get_by_role("tab", name="Gallery").click()
             page.wait_for_function("document.querySelectorAll('#gallery-slider img').length >= 2", timeout=30_000)
             page.wait_for_timeout(500)
-            shown = page.evaluate("""[...document.querySelectorAll('#gallery-slider img')].map(i => {
-                const r = i.getBoundingClientRect(), c = i.closest('#gallery-slider').getBoundingClientRect();
-                return {natural: [i.naturalWidth, i.naturalHeight], box: [r.width, r.height],
-                        inside: r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1
-                                && r.bottom <= c.bottom + 1};
-            })""")
+            shown = _slider_images(page, "gallery-slider")
             for img in shown:
                 assert img["natural"] == [256, 256], img
                 assert img["inside"] and abs(img["box"][0] / img["box"][1] - 1.0) < 0.02, img

@@ -100,3 +100,15 @@ def test_masks_from_files_and_presets(service, photo, tmp_path):
     mask, line = service.preset(photo, "Centre square (25 %)", 0)
     assert mask.mean() == pytest.approx(0.25, abs=0.01) and "25.00 %" in line
     assert "Idea." in method_card("telea") and method_card(None) == ""
+
+
+@pytest.mark.parametrize("kind", ["fill_order", "nnf", "melding", "planar"])
+def test_every_teaching_view_comes_from_the_real_run(service, kind):
+    image = data.brick()[::4, ::4]
+    image = np.repeat(image[..., None], 3, axis=2)
+    problem = service.prepare(image, generate_mask("object", image.shape[:2], seed=2))
+    views = service.teaching_views(kind, problem)
+    assert len(views) >= 2 and all(frame.shape[:2] == image.shape[:2] for frame, _ in views)
+    assert all(isinstance(caption, str) and caption for _, caption in views)
+    with pytest.raises(InpaintInputError, match="Unknown teaching view"):
+        service.teaching_views("bogus", problem)

@@ -156,3 +156,12 @@ def test_the_registry_has_no_import_cycle():
     assert not cycles, f"import cycles through {cycles}"
     assert "inpaint_core.registry" not in graph["inpaint_core.base"]
     assert "inpaint_core.methods.diffusion" in graph["inpaint_core.registry"]
+
+
+def test_child_seeds_are_reproducible_and_distinct():
+    from inpaint_core.base import RunContext
+
+    a, b = RunContext(np.random.default_rng(0), seed=7), RunContext(np.random.default_rng(0), seed=7)
+    assert [a.child_seed(i) for i in range(5)] == [b.child_seed(i) for i in range(5)]
+    assert len({a.child_seed(i) for i in range(100)}) == 100
+    assert a.child_seed(0) != RunContext(np.random.default_rng(0), seed=8).child_seed(0)

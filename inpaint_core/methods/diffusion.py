@@ -10,29 +10,10 @@ import cv2
 import numpy as np
 
 from ..base import Citation, InpaintMethod, MethodCard, Param
+from ..fast_marching import telea_fill
 from ..poisson import solve_biharmonic, solve_guided
 
 _RADIUS = Param("radius", 3, "Neighbourhood radius (px) used to estimate each filled pixel.", 1, 30, 1)
-
-
-def telea_fill(image: np.ndarray, hole: np.ndarray, radius: int = 3, *, flag: int = cv2.INPAINT_TELEA,
-               depth: int = 32) -> np.ndarray:
-    """Telea's (2004) fast-marching fill of ``hole`` in a working image (float RGB in [0, 1]): the one
-    smooth fill the method families share (an initial guess, GLCIC's post-processing). Channel by
-    channel, as float32 on the 0-255 scale (``depth=32``) or as 16-bit integers (``depth=16``);
-    OpenCV's float variant is wrong on a 0-1 scale, so neither uses it. ``depth=16`` returns the known
-    pixels unchanged; ``depth=32`` returns them through the 0-255 round trip (within a float32 ulp),
-    which callers that only read the hole may ignore. ``flag=cv2.INPAINT_NS`` gives Navier-Stokes."""
-    image = np.asarray(image, np.float32)
-    mask = hole.astype(np.uint8)
-    if depth == 16:
-        deep = np.round(np.clip(image, 0, 1) * 65535).astype(np.uint16)
-        channels = [cv2.inpaint(np.ascontiguousarray(deep[..., c]), mask, radius, flag) for c in range(image.shape[2])]
-        filled = np.stack(channels, axis=2).astype(np.float32) / np.float32(65535)
-        return np.where(hole[..., None], filled, image).astype(np.float32)
-    scaled = image * np.float32(255.0)
-    channels = [cv2.inpaint(np.ascontiguousarray(scaled[..., c]), mask, radius, flag) for c in range(image.shape[2])]
-    return np.clip(np.stack(channels, axis=2) / np.float32(255.0), 0.0, 1.0).astype(np.float32)
 
 
 def _opencv_inpaint(image: np.ndarray, mask: np.ndarray, radius: int, flag: int) -> np.ndarray:

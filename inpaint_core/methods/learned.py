@@ -19,7 +19,7 @@ from ..base import Citation, InpaintMethod, MethodCard, Param
 from ..networks import weights
 from ..geometry import hole_box
 from ..poisson import poisson_blend
-from .diffusion import telea_fill
+from ..fast_marching import telea_fill
 
 def _torch():
     """torch, imported on first use, limited to ``$INPAINT_TORCH_THREADS`` threads (default 1: on a

@@ -17,22 +17,8 @@ import numpy as np
 
 from ..base import Citation, InpaintMethod, MethodCard, Param
 from ..trace import NNFLevel
-from ..patchmatch import nnf_search, valid_source_centres
-from .diffusion import telea_fill
-
-
-def _downsample(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Halve an image using only its known pixels; a coarse pixel is a hole if fewer than
-    half of the fine pixels under it are known."""
-    h, w = hole.shape
-    size = (max(w // 2, 1), max(h // 2, 1))
-    known = (~hole).astype(np.float32)
-    frac = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
-    summed = cv2.resize(image * known[..., None], size, interpolation=cv2.INTER_AREA)
-    coarse = summed / np.maximum(frac, 1e-6)[..., None]
-    coarse_hole = frac < 0.5
-    coarse[coarse_hole] = 0.0
-    return coarse.astype(np.float32), coarse_hole
+from ..fast_marching import telea_fill
+from ..patchmatch import masked_pyramid, nnf_search, valid_source_centres
 
 
 def _upsample_nnf(nnf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -82,21 +68,6 @@ def _vote(image, hole, nnf, weights, ty, tx, half):  # pragma: no cover
     return out
 
 
-def _pyramid(image: np.ndarray, hole: np.ndarray, levels: int, patch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Fine-to-coarse list of (image, hole); stops when the image gets smaller than three
-    patches across or the hole disappears."""
-    pyramid = [(image, hole)]
-    while len(pyramid) < levels:
-        img, hl = pyramid[-1]
-        if min(hl.shape) // 2 < 3 * patch_size:
-            break
-        coarse, coarse_hole = _downsample(img, hl)
-        if not coarse_hole.any() or coarse_hole.all():
-            break
-        pyramid.append((coarse, coarse_hole))
-    return pyramid
-
-
 def wexler_complete(
     image: np.ndarray,
     hole: np.ndarray,
@@ -111,7 +82,7 @@ def wexler_complete(
 ) -> np.ndarray:
     """Multi-scale EM completion (Wexler et al. 2007) on PatchMatch; see :class:`PatchMatchCompletion`."""
     half = patch_size // 2
-    pyramid = _pyramid(image, hole, levels, patch_size)
+    pyramid = masked_pyramid(image, hole, levels, patch_size)
     n_levels = len(pyramid)
     nnf = None
     current = None

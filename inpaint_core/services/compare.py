@@ -52,6 +52,13 @@ FAMILY_TITLES = {
     "patch-based": "Patch-based", "low-rank": "Low-rank", "learned": "Learned (deep)",
 }
 TABLE_SHOWN = ["title", "family", "status", *METRICS, "seconds", "error"]
+# the step-through views for teaching: kind -> (button label, function of inpaint_core.teaching)
+TEACHING_VIEWS = {
+    "fill_order": ("Criminisi: fill order", "criminisi_fill_order"),
+    "nnf": ("PatchMatch: nearest-neighbour field", "patchmatch_nnf_views"),
+    "melding": ("Image melding: each patch's rotation and scale", "melding_views"),
+    "planar": ("Planar guidance: segments by vanishing point, plane maps", "planar_views"),
+}
 
 
 def family_title(family: str) -> str:
@@ -340,11 +347,13 @@ class CompareService:
         return case.case_id
 
     def teaching_views(self, kind: str, problem: Problem, seed: int = 0) -> list[tuple[np.ndarray, str]]:
-        """Criminisi's fill order (``"fill_order"``) or PatchMatch's nearest-neighbour fields
-        (``"nnf"``) on the user's image and hole: (frame, caption) pairs from the real run."""
+        """A step-through view from the real run on the user's image and hole, as (frame, caption)
+        pairs: ``kind`` is one of :data:`TEACHING_VIEWS`."""
         from .. import teaching
 
-        fn = teaching.criminisi_fill_order if kind == "fill_order" else teaching.patchmatch_nnf_views
+        if kind not in TEACHING_VIEWS:
+            raise InpaintInputError(f"Unknown teaching view {kind!r}; known: {', '.join(TEACHING_VIEWS)}.")
+        fn = getattr(teaching, TEACHING_VIEWS[kind][1])
         return [(frame, caption) for caption, frame in fn(problem.image, problem.hole, seed=seed)]
 
 
