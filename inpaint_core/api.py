@@ -102,7 +102,5 @@ def inpaint(
     """
     impl = get_method(method) if isinstance(method, str) else method
     check_seed(seed)
-    problem = Problem.check(image, mask)
-    impl.resolve_params(params)  # bad parameters are reported before anything runs
-    return solve(problem, impl, params, seed=seed, progress=progress, trace=trace, cancel_event=cancel_event,
+    return solve(Problem.check(image, mask), impl, params, seed=seed, progress=progress, trace=trace, cancel_event=cancel_event,
                  time_limit=time_limit)

@@ -111,6 +111,14 @@ def to_uint8_rgb(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(to_working(image) * 255.0), 0, 255).astype(np.uint8)
 
 
+def tint_hole(image: np.ndarray, hole: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """uint8 RGB ``image`` with its hole shown in ``colour`` (65 % colour, 35 % image), for display
+    only: what a viewer sees as "the input"."""
+    view = image.astype(np.float32)
+    view[hole] = 0.35 * view[hole] + 0.65 * np.asarray(colour, np.float32)
+    return np.rint(view).astype(np.uint8)
+
+
 # ---------------------------------------------------------------------------- files
 def _read_bytes(source: str | os.PathLike | bytes) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray)):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..engine import MethodResult, compare_iter, results_table
 from ..errors import InpaintInputError
-from ..imageio import downscale_to_cap, load_mask, save_image, to_uint8_rgb
+from ..imageio import downscale_to_cap, load_mask, save_image, tint_hole, to_uint8_rgb
 from ..masks import MASK_PRESETS, generate_mask, hole_percent
 from ..metrics import METRICS
 from ..problem import Problem
@@ -34,7 +34,7 @@ EMPTY_MASK = "Draw a hole on the image (or pick a mask preset) first."
 NO_METHOD = "Select at least one method."
 FULL_MASK = "The hole covers the whole image; leave some known pixels to fill from."
 KEEP_RECENT = 200  # finished compares kept in the recent folder
-HOLE_TINT = np.array([255, 45, 45], np.float32)
+HOLE_TINT = (255, 45, 45)
 # scikit-image's bundled sample images (no download needed): name -> (title, loader name)
 EXAMPLES: dict[str, tuple[str, str]] = {
     "astronaut": ("Astronaut", "astronaut"),
@@ -67,9 +67,7 @@ def family_title(family: str) -> str:
 
 def masked_view(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The input as a method sees it, for display: the hole tinted red."""
-    view = image.astype(np.float32)
-    view[mask] = 0.35 * view[mask] + 0.65 * HOLE_TINT
-    return np.rint(view).astype(np.uint8)
+    return tint_hole(image, mask, HOLE_TINT)
 
 
 def load_example(name: str) -> np.ndarray:

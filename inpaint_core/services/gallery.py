@@ -19,7 +19,7 @@ import pandas as pd
 from ..cases import Case, list_cases, read_case
 from ..errors import InpaintInputError
 from ..geometry import square_box
-from ..imageio import load_image, to_uint8_rgb
+from ..imageio import load_image, tint_hole, to_uint8_rgb
 from ..masks import bin_label, bin_order
 from ..metrics import METRICS
 from ..registry import FAMILY_ORDER, find_method
@@ -34,7 +34,7 @@ TIMING_COLUMNS = ["method", "size", "pixels", "hole_percent", "seconds", "status
                   "protocol"]
 GROUPINGS = {"hole type": "mask_type", "hole-area bin": "bin"}
 ZOOM_MARGIN = 12
-HOLE_TINT = np.array([255, 0, 255], np.float32)
+HOLE_TINT = (255, 0, 255)  # magenta
 REPAIR_TYPES = {"text", "watermark"}
 
 
@@ -58,13 +58,6 @@ def read_timing(root: str | os.PathLike) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=TIMING_COLUMNS)
     return pd.read_csv(path, dtype={"params_hash": str, "method_version": str})
-
-
-def show_hole(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """The image with its hole tinted magenta (what "the input" looks like to a viewer)."""
-    shown = image.astype(np.float32)
-    shown[hole] = 0.35 * shown[hole] + 0.65 * HOLE_TINT
-    return shown.astype(np.uint8)
 
 
 def zoom(image: np.ndarray, box: tuple[slice, slice], size: int = 256) -> np.ndarray:
@@ -180,7 +173,7 @@ class GalleryService:
                        None)
         if damaged is not None:
             return to_uint8_rgb(load_image(damaged))
-        return show_hole(case.image("original"), case.mask())
+        return tint_hole(case.image("original"), case.mask(), HOLE_TINT)
 
     def tile_methods(self, case_id: str, families: list[str] | None) -> list[str]:
         """The methods with a tile in the case's grid, in tile order (after original and input)."""
