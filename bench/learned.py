@@ -1,7 +1,8 @@
-"""Quality and speed of the learned methods (issue 4), beside Telea and biharmonic diffusion.
+"""Quality and speed of the learned methods (issues 4 and 15), beside Telea, harmonic and biharmonic diffusion.
 
     python bench/learned.py [--data ../shared/data] [--per-set 8] [--bins 1,2,3] [--extra criminisi]
                             [--skip-faces] [--skip-scenes] [--skip-timing] [--out bench/out/learned]
+                            [--sheet docs/images/centre_sheet.png]
 
 Scenes: the first ``--per-set`` images of kodak24, bsd68_color and urban100_512, short side
 resized to 256 and centre-cropped to 256x256 (INTER_AREA); holes from the NVIDIA irregular
@@ -67,6 +68,7 @@ def _poisson_only(base: type) -> GLCIC:
 VARIANTS = {  # not registered methods: the GLCIC models without (part of) their post-processing
     "glcic_raw": ("glcic", {"postprocess": False}), "glcic_faces_raw": ("glcic_faces", {"postprocess": False}),
     "glcic_poisson": (_poisson_only(GLCIC), None), "glcic_faces_poisson": (_poisson_only(GLCICFaces), None),
+    "lama_fullres": ("lama", {"depth_ratio": 8.0}),  # the LaMa-style model at (nearly) full resolution throughout
 }
 
 
@@ -95,10 +97,27 @@ def run(method: str, image, hole, seed=0):
     return out, time.perf_counter() - start
 
 
+SHEET_METHODS = ("harmonic", "biharmonic", "glcic", "lama")
+
+
+def write_sheet(path: Path, sheet: dict) -> None:
+    """Rows of the centre-square cases: the input (hole in white), each of SHEET_METHODS, the truth."""
+    columns = ["input", *SHEET_METHODS, "truth"]
+    rows = []
+    for tiles in sheet.values():
+        rows.append(np.concatenate([tiles.get(c, np.zeros_like(tiles["truth"])) for c in columns], 1))
+    grid = np.concatenate(rows, 0)
+    label = np.full((28, grid.shape[1], 3), 255, np.uint8)
+    width = grid.shape[1] // len(columns)
+    for k, name in enumerate(columns):
+        cv2.putText(label, name, (k * width + 6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate([label, grid], 0), cv2.COLOR_RGB2BGR))
+
+
 def scenes(args, data: Path) -> pd.DataFrame:
     masks_root = data / "masks" / "nvidia_irregular_test" / "testing_mask_dataset"
     methods = args.scene_methods.split(",") + [m for m in args.extra.split(",") if m]
-    rows = []
+    rows, sheet = [], {}
     for dataset in SCENE_SETS:
         files = sorted(p for p in (data / "benchmark" / dataset).iterdir() if p.suffix.lower() in {".png", ".jpg"})
         for i, path in enumerate(files[: args.per_set]):
@@ -115,7 +134,12 @@ def scenes(args, data: Path) -> pd.DataFrame:
                                      ssim_hole=ssim(image, out, mask=hole), seconds=seconds))
                     if args.save_images and i == 0:
                         cv2.imwrite(str(args.out / f"{dataset}_{label.split()[0]}_{method}.png"), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+                    if args.sheet and label.startswith("centre") and i < args.sheet_rows and method in SHEET_METHODS:
+                        sheet.setdefault((dataset, i), {"input": np.where(hole[..., None], 255, image).astype(np.uint8),
+                                                        "truth": image})[method] = out
             print(f"  {dataset} {path.name} done", file=sys.stderr)
+    if args.sheet:
+        write_sheet(Path(args.sheet), sheet)
     return pd.DataFrame(rows)
 
 
@@ -142,9 +166,10 @@ def timing(args, data: Path) -> pd.DataFrame:
     rows = []
     for method in args.timing_methods.split(","):
         progress_calls = []
-        inpaint(image, hole, method, FAST_PARAMS.get(method))  # warm-up: weights loaded, caches filled
+        impl, params = VARIANTS.get(method, (method, FAST_PARAMS.get(method)))
+        inpaint(image, hole, impl, params)  # warm-up: weights loaded, caches filled
         start = time.perf_counter()
-        inpaint(image, hole, method, FAST_PARAMS.get(method), progress=lambda f, m: progress_calls.append(f))
+        inpaint(image, hole, impl, params, progress=lambda f, m: progress_calls.append(f))
         rows.append(dict(method=method, size="512x512", mask="centre 25%", seconds=time.perf_counter() - start,
                          progress_calls=len(progress_calls)))
         print(f"  timing {method}: {rows[-1]['seconds']:.2f} s", file=sys.stderr)
@@ -158,18 +183,22 @@ def main() -> None:
     p.add_argument("--per-set", type=int, default=8)
     p.add_argument("--nps-per-set", type=int, default=2, help="neural patch synthesis is slow: fewer images")
     p.add_argument("--bins", default="1,2,3", help="NVIDIA mask bins (1 = 10-20 %% ... 3 = 30-40 %%)")
-    p.add_argument("--scene-methods", default="glcic,glcic_raw,glcic_poisson,context_encoder,neural_patch_synthesis,"
-                   "telea,harmonic,biharmonic", help="harmonic is the smooth fill the GLCIC scene model starts from")
+    p.add_argument("--scene-methods", default="lama,lama_fullres,glcic,glcic_raw,glcic_poisson,context_encoder,"
+                   "neural_patch_synthesis,telea,harmonic,biharmonic",
+                   help="harmonic is the smooth fill the GLCIC scene model starts from")
     p.add_argument("--extra", default="", help="more methods for the scene table, e.g. the patch methods")
     p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,glcic_faces,glcic_faces_raw,"
                    "glcic_faces_poisson,glcic,telea,biharmonic")
     p.add_argument("--faces-n", type=int, default=64)
-    p.add_argument("--timing-methods", default="context_encoder,context_encoder_faces,glcic,glcic_faces,semantic_dcgan,"
-                   "neural_patch_synthesis,telea,biharmonic")
+    p.add_argument("--timing-methods", default="lama,lama_fullres,context_encoder,context_encoder_faces,glcic,glcic_faces,"
+                   "semantic_dcgan,neural_patch_synthesis,telea,biharmonic")
     p.add_argument("--skip-scenes", action="store_true")
     p.add_argument("--skip-faces", action="store_true")
     p.add_argument("--skip-timing", action="store_true")
     p.add_argument("--save-images", action="store_true")
+    p.add_argument("--sheet", default="", help="write a sheet of the centre-square cases (input, harmonic, "
+                   "biharmonic, glcic, lama, truth) to this PNG")
+    p.add_argument("--sheet-rows", type=int, default=3, help="images per data set in the sheet")
     args = p.parse_args()
     data = Path(args.data)
     args.out = Path(args.out)

@@ -1,4 +1,5 @@
-"""The shipped gallery's cases: 8 images x 8 hole types at 256 px, photo repair, scattered pixels.
+"""The shipped gallery's cases: 8 images x 8 hole types at 256 px, photo repair, scattered pixels,
+and the Applications tab's cases (old-photo damage, a stamped logo, a ball over a wire).
 
 Every image is one the project may ship: scikit-image's bundled samples (loaded from the
 package's own files, never downloaded) and a scene the project draws itself. Hole types are
@@ -24,10 +25,14 @@ import cv2
 import numpy as np
 
 from inpaint_core.masks import MASK_PRESETS, generate_mask
+from inpaint_core.samples import drawn_scene
 
 SIZE = 256
 HOLE_TYPES: tuple[str, ...] = ("centre", "blocks", "shapes", "thin", "medium", "thick", "scratches", "object")
 REPAIR_TYPES: tuple[str, ...] = ("text", "watermark")
+# the Applications tab's three cases: generated old-photo damage, the project's mark stamped
+# semi-transparent, a ball (with its shadow) over the drawn scene's wire (the case for structure guides)
+APP_TYPES: tuple[str, ...] = ("damage", "logo", "ball")
 # scattered missing pixels: the survey's case for sparsity and low-rank methods ("80 % of the
 # pixels have been removed"), beside diffusion, on a photo and on the drawn scene
 SCATTER_TYPES: tuple[str, ...] = ("pixels50", "pixels80")
@@ -35,6 +40,9 @@ SCATTER_IMAGES: tuple[str, ...] = ("astronaut", "scene")
 HOLE_TITLES: dict[str, str] = {k: MASK_PRESETS[k][0] for k in HOLE_TYPES + SCATTER_TYPES} | {
     "text": "Text stamped over a photo",
     "watermark": "Watermark stamped over a photo",
+    "damage": "Old-photo damage (scratches, dust, creases, stamp, torn corner)",
+    "logo": "Logo stamped over a photo (60 % opacity)",
+    "ball": "Object removal: a ball and its shadow over a wire",
 }
 
 
@@ -81,40 +89,6 @@ def square_resize(image: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(arr, (size, size), interpolation=interp))
 
 
-def drawn_scene(size: int = SIZE) -> np.ndarray:
-    """A scene the project draws itself: sky gradient, sun, hills, a striped fence, a checkered path.
-
-    Long straight edges and periodic stripes show which methods continue structure.
-    """
-    s = 512  # draw large, then downscale (antialiasing)
-    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32) / s
-    img = np.zeros((s, s, 3), np.float32)
-    sky_top, sky_bottom = np.array([0.25, 0.45, 0.85]), np.array([0.85, 0.9, 1.0])
-    img[:] = (sky_top * (1 - yy[..., None]) + sky_bottom * yy[..., None])
-    canvas = (img * 255).astype(np.uint8)
-    cv2.circle(canvas, (390, 110), 55, (255, 214, 90), -1, cv2.LINE_AA)
-    hills = np.array([[0, 300], [90, 230], [200, 280], [330, 200], [512, 290], [512, 512], [0, 512]], np.int32)
-    cv2.fillPoly(canvas, [hills], (70, 140, 60), cv2.LINE_AA)
-    far = np.array([[0, 330], [150, 290], [300, 320], [512, 300], [512, 512], [0, 512]], np.int32)
-    cv2.fillPoly(canvas, [far], (95, 165, 75), cv2.LINE_AA)
-    # checkered path in perspective
-    for row in range(8):
-        y0, y1 = 360 + row * 19, 360 + (row + 1) * 19
-        for col in range(-6, 7):
-            def x_at(y, c):
-                return 256 + c * (20 + (y - 360) * 0.9)
-            pts = np.array([[x_at(y0, col), y0], [x_at(y0, col + 1), y0], [x_at(y1, col + 1), y1], [x_at(y1, col), y1]])
-            colour = (200, 190, 170) if (row + col) % 2 else (120, 90, 70)
-            cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], colour, cv2.LINE_AA)
-    # a fence: posts and two rails
-    for x in range(12, 512, 34):
-        cv2.rectangle(canvas, (x, 250), (x + 12, 350), (245, 245, 240), -1, cv2.LINE_AA)
-    for y in (270, 320):
-        cv2.rectangle(canvas, (0, y), (511, y + 9), (235, 235, 228), -1, cv2.LINE_AA)
-    cv2.line(canvas, (0, 170), (511, 60), (40, 40, 40), 3, cv2.LINE_AA)  # a wire across the sky
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
-
-
 def _skimage(name: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
         import skimage.data
@@ -133,9 +107,10 @@ IMAGES: dict[str, tuple[Callable[[], np.ndarray], str]] = {
     "rocket": (_skimage("rocket"), "skimage.data.rocket (SpaceX, CC0)"),
     "ihc": (_skimage("immunohistochemistry"), "skimage.data.immunohistochemistry (Guillermo Jimenez, CC0)"),
     "brick": (_skimage("brick"), "skimage.data.brick (texture, CC0)"),
-    "scene": (drawn_scene, "drawn by Inpaint Lab (gallery/specs.py)"),
+    "scene": (drawn_scene, "drawn by Inpaint Lab (inpaint_core/samples.py)"),
 }
 REPAIR_IMAGES: dict[str, str] = {"text": "astronaut", "watermark": "chelsea"}
+APP_IMAGES: dict[str, str] = {"damage": "coffee", "logo": "rocket", "ball": "scene"}
 
 
 def load_image(name: str, size: int = SIZE) -> np.ndarray:
@@ -180,6 +155,31 @@ def stamp_watermark(photo: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nd
     return np.clip(np.rint(stamped), 0, 255).astype(np.uint8), mask
 
 
+def application_case(kind: str, photo: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(damaged photo, hole) of an Applications-tab case, made by the applications' own generators:
+    the hole is the generator's truth (for the ball, grown over its shadow as a user would) and every
+    other pixel the damage changed, so that what the visitor sees damaged is what gets filled."""
+    damaged, hole = _application_damage(kind, photo, seed)
+    return damaged, hole | np.any(damaged != photo, axis=2)
+
+
+def _application_damage(kind: str, photo: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from inpaint_core.apps import dewatermark, remove, repair
+    from inpaint_core.apps.common import dilate
+    from inpaint_core.services.apps import SCENE_OBJECT
+
+    if kind == "damage":
+        return repair.damage(photo, "medium", seed=seed)
+    if kind == "logo":
+        h, w = photo.shape[:2]
+        mark = dewatermark.draw_mark(round(0.3 * w))
+        stamped, truth = dewatermark.stamp_marks(photo, mark, [(0.62 * w, 0.35 * h, 1.0, 12.0)], opacity=0.6)
+        return stamped, dilate(truth, dewatermark.GROW_PX)
+    damaged, ball, touched = remove.place_object(photo, seed, **SCENE_OBJECT)
+    reach = next(g for g in range(remove.MAX_GROW + 1) if not (touched & ~dilate(ball, g)).any())
+    return damaged, dilate(ball, reach)
+
+
 # ------------------------------------------------------------------------------ cases
 def mask_seed(case_id: str) -> int:
     """A case's mask seed, from its id (stable when images or hole types are added)."""
@@ -192,7 +192,9 @@ def make_case(image: str, mask_type: str, size: int = SIZE, *, photo: np.ndarray
     case_id = f"{image}-{mask_type}"
     seed = mask_seed(case_id)
     source = IMAGES[image][1]
-    if mask_type == "text":
+    if mask_type in APP_TYPES:
+        damaged, mask = application_case(mask_type, photo, seed)
+    elif mask_type == "text":
         damaged, mask = stamp_text(photo, seed)
     elif mask_type == "watermark":
         damaged, mask = stamp_watermark(photo, seed)
@@ -208,4 +210,5 @@ def shipped_cases(size: int = SIZE) -> list[CaseSpec]:
     cases = [make_case(name, kind, size, photo=photos[name]) for name in IMAGES for kind in HOLE_TYPES]
     cases += [make_case(REPAIR_IMAGES[kind], kind, size, photo=photos[REPAIR_IMAGES[kind]]) for kind in REPAIR_TYPES]
     cases += [make_case(name, kind, size, photo=photos[name]) for name in SCATTER_IMAGES for kind in SCATTER_TYPES]
+    cases += [make_case(APP_IMAGES[kind], kind, size, photo=photos[APP_IMAGES[kind]]) for kind in APP_TYPES]
     return cases

@@ -200,6 +200,30 @@ class Param:
 ProgressFn = Callable[[float, str], None]
 
 
+def describe_params(declared: tuple[Param, ...]) -> list[dict[str, Any]]:
+    """Plain-data declarations (for ``--json`` listings and the README tables)."""
+    return [{k: v for k, v in dataclasses.asdict(p).items() if v is not None} | {"kind": p.kind} for p in declared]
+
+
+def resolve_declared(method: str, declared: tuple[Param, ...], params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``declared``'s defaults overlaid with ``params``, each checked; unknown names are an error
+    (one sentence naming ``method``). Shared by every registry's methods."""
+    resolved = {p.name: p.default for p in declared}
+    known = {p.name: p for p in declared}
+    if params is None:
+        return resolved
+    if not isinstance(params, Mapping):
+        raise InpaintInputError(
+            f"The parameters of method {method!r} must be a mapping of name to value; got {_shown(params)}."
+        )
+    for key, value in params.items():
+        if key not in known:
+            names = ", ".join(known) or "none"
+            raise InpaintInputError(f"Method {method!r} has no parameter {_shown(key)} (it has: {names}).")
+        resolved[key] = known[key].coerce(value, method=method)
+    return resolved
+
+
 @dataclasses.dataclass
 class RunContext:
     """What a method's ``fill`` gets besides the image: randomness, progress, trace.
@@ -235,7 +259,27 @@ class RunContext:
             raise MethodCancelled("The method ran past its time limit.")
 
 
-class InpaintMethod:
+class Declared:
+    """What every registry's methods share: declared parameters, their defaults and their checking."""
+
+    name: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    def availability(self) -> tuple[bool, str]:
+        """(True, "") if the method can run here, else (False, reason)."""
+        return True, ""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {p.name: p.default for p in cls.params}
+
+    @classmethod
+    def resolve_params(cls, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Defaults overlaid with ``params``, each checked; unknown names are an error."""
+        return resolve_declared(cls.name, cls.params, params)
+
+
+class InpaintMethod(Declared):
     """Base class: declare the metadata, implement :meth:`fill`.
 
     Class attributes
@@ -282,37 +326,11 @@ class InpaintMethod:
         if not isinstance(cls.citation, Citation) or not isinstance(cls.card, MethodCard):
             raise TypeError(f"{cls.__name__} must declare citation as a Citation and card as a MethodCard.")
 
-    def availability(self) -> tuple[bool, str]:
-        """(True, "") if the method can run here, else (False, reason)."""
-        return True, ""
-
     def fill(self, image: np.ndarray, mask: np.ndarray, params: dict, ctx: RunContext) -> np.ndarray:
         """Return the completed ``(H, W, 3)`` float image; only hole pixels matter."""
         raise NotImplementedError
 
-    # -- helpers used by the base and the UI ---------------------------------------
-    @classmethod
-    def defaults(cls) -> dict[str, Any]:
-        return {p.name: p.default for p in cls.params}
-
-    @classmethod
-    def resolve_params(cls, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Defaults overlaid with ``params``, each checked; unknown names are an error."""
-        resolved = cls.defaults()
-        known = {p.name: p for p in cls.params}
-        if params is None:
-            return resolved
-        if not isinstance(params, Mapping):
-            raise InpaintInputError(
-                f"The parameters of method {cls.name!r} must be a mapping of name to value; got {_shown(params)}."
-            )
-        for key, value in params.items():
-            if key not in known:
-                names = ", ".join(known) or "none"
-                raise InpaintInputError(f"Method {cls.name!r} has no parameter {_shown(key)} (it has: {names}).")
-            resolved[key] = known[key].coerce(value, method=cls.name)
-        return resolved
-
+    # -- helpers used by the base and the UI: defaults() and resolve_params() from Declared ---------
     @classmethod
     def describe(cls) -> dict[str, Any]:
         """Plain-data description (for ``methods --json`` and the README table)."""
@@ -326,10 +344,7 @@ class InpaintMethod:
             "trained_on": cls.trained_on,
             "citation": dataclasses.asdict(cls.citation),
             "card": dataclasses.asdict(cls.card),
-            "params": [
-                {k: v for k, v in dataclasses.asdict(p).items() if v is not None} | {"kind": p.kind}
-                for p in cls.params
-            ],
+            "params": describe_params(cls.params),
         }
 
 

@@ -273,11 +273,92 @@ def cmd_apps_dewatermark(args) -> int:
     return 0
 
 
+def cmd_apps_remove(args) -> int:
+    from .apps.remove import guides_image, remove_object
+    from .imageio import check_output_file, load_image, load_mask, save_image
+
+    check_output_file(args.out)  # before any work
+    if args.mask_out:
+        check_output_file(args.mask_out)
+    if args.guides_out:
+        check_output_file(args.guides_out)
+    get_method(args.method)
+    image = load_image(args.image)
+    mask = load_mask(args.mask)
+    guides = None if args.guides is None else ("auto" if args.guides == "auto" else load_mask(args.guides))
+    result = remove_object(image, mask, guides=guides, method=args.method, grow_px=args.grow, patch=args.patch,
+                           seed=args.seed)
+    save_image(args.out, result.output)
+    if args.mask_out:
+        save_image(args.mask_out, result.mask)
+    if args.guides_out:
+        save_image(args.guides_out, guides_image(result.mask.shape, result.guides))
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def cmd_apps_demosaic(args) -> int:
+    from .apps.demosaic import demosaic
+    from .imageio import check_output_file, load_image, load_mask, save_image
+
+    check_output_file(args.out)  # before any work
+    if args.mask_out:
+        check_output_file(args.mask_out)
+    from .restoration import get_restoration
+
+    get_restoration(args.method, "demosaic")
+    image = load_image(args.image)
+    mask = load_mask(args.mask) if args.mask else None
+    result = demosaic(image, block=args.block, mask=mask, method=args.method, seed=args.seed)
+    save_image(args.out, result.output)
+    if args.mask_out:
+        save_image(args.mask_out, result.mosaic.mask)
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def cmd_apps_restore(args) -> int:
+    """``apps deblur`` / ``apps derain``: one restoration method over the whole photo."""
+    import time
+
+    from .imageio import check_output_file, load_image, save_image
+    from .restoration import get_restoration, restore
+
+    check_output_file(args.out)  # before any work
+    method = get_restoration(args.method, args.app)
+    image = load_image(args.image)
+    extra = {}
+    if getattr(args, "kernel", None):
+        extra["kernel"] = load_image(args.kernel).astype("float64")
+    elif "kernel" in method.needs:
+        raise InpaintInputError(f"{method.title} is non-blind: give the blur kernel with --kernel K (an image).")
+    start = time.perf_counter()
+    out = restore(image, method, seed=args.seed, **extra)
+    save_image(args.out, out)
+    print(json.dumps({"application": args.app, "method": method.name, "seconds": round(time.perf_counter() - start, 3),
+                      "size": [int(image.shape[1]), int(image.shape[0])]}))
+    return 0
+
+
+def cmd_apps_list(args) -> int:
+    from .apps import APPLICATIONS
+
+    listing = {app: [m.name for m in methods()] for app, (_, methods) in APPLICATIONS.items()}
+    if args.json:
+        print(json.dumps(listing))
+        return 0
+    for app, (title, _) in APPLICATIONS.items():
+        print(f"{app:<12} {title}: {', '.join(listing[app])}")
+    return 0
+
+
 def _add_apps(sub) -> None:
     from .apps.dewatermark import DEFAULT_METHOD as WM_METHOD
+    from .apps.remove import DEFAULT_METHOD as REMOVE_METHOD
+    from .apps.remove import MAX_GROW
     from .apps.repair import DEFAULT_METHOD as REPAIR_METHOD
 
-    apps = sub.add_parser("apps", help="applications: photo repair, de-watermarking").add_subparsers(
+    apps = sub.add_parser("apps", help="applications: photo repair, de-watermarking, object removal, de-mosaicing, de-blurring, de-raining").add_subparsers(
         dest="app", required=True)
     p = apps.add_parser("repair", help="detect scratches, dust, stamps and tears, and fill them")
     p.add_argument("--image", required=True)
@@ -295,6 +376,48 @@ def _add_apps(sub) -> None:
     p.add_argument("--unblend", action="store_true", help="invert a semi-transparent mark; inpaint only the rest")
     p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_apps_dewatermark)
+    p = apps.add_parser("remove", help="remove an object, continuing contours along guide curves (Sun et al. 2005)")
+    p.add_argument("--image", required=True)
+    p.add_argument("--mask", required=True, help="the object: nonzero (or alpha > 0) pixels are removed")
+    p.add_argument("--guides", default=None, help="guide curves (nonzero pixels = curves), or 'auto' to propose them "
+                   "from edges entering and leaving the object; none: no structure step")
+    p.add_argument("--out", required=True)
+    p.add_argument("--mask-out", default=None, help="where to write the mask that was filled (255), after --grow")
+    p.add_argument("--guides-out", default=None, help="where to write the guides used (255 = on a guide)")
+    p.add_argument("--method", default=REMOVE_METHOD, help="fills the rest of the hole once the structure is in")
+    p.add_argument("--grow", type=int_range_type("--grow", 0, MAX_GROW), default=0,
+                   help="grow the mask by this many px first (shadows, halos)")
+    p.add_argument("--patch", type=int_range_type("--patch", 5, 21), default=9, help="patch side along the guides (odd)")
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_remove)
+    from .apps.demosaic import DEFAULT_METHOD as MOSAIC_METHOD
+
+    p = apps.add_parser("demosaic", help="find a mosaicked (pixelated) region and restore it")
+    p.add_argument("--image", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--block", type=int_range_type("--block", 2, 64), default=None,
+                   help="the mosaic's block size in px (default: detected)")
+    p.add_argument("--mask", default=None, help="the mosaicked region, nonzero pixels (default: detected)")
+    p.add_argument("--mask-out", default=None, help="where to write the region that was restored (255)")
+    p.add_argument("--method", default=MOSAIC_METHOD)
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_demosaic)
+    p = apps.add_parser("deblur", help="restore a motion-blurred photo")
+    p.add_argument("--image", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--method", default="deblur_unsharp")
+    p.add_argument("--kernel", default=None, help="the true blur kernel as an image, for the non-blind methods")
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_restore)
+    p = apps.add_parser("derain", help="remove rain streaks from a photo")
+    p.add_argument("--image", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--method", default="derain_guided_median")
+    p.add_argument("--seed", type=seed_type, default=0)
+    p.set_defaults(func=cmd_apps_restore)
+    p = apps.add_parser("list", help="every application and the methods it can use")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_apps_list)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,11 +18,11 @@ __all__ = ["FAMILY_ORDER", "METHOD_CLASSES", "METHODS", "all_methods", "get_meth
 METHOD_CLASSES: tuple[type[InpaintMethod], ...] = (
     diffusion.Telea, diffusion.NavierStokes, diffusion.Harmonic, diffusion.Biharmonic,
     variational.TotalVariation,
-    exemplar.Criminisi, exemplar.EfrosLeung,
+    exemplar.Criminisi, exemplar.StructurePropagation, exemplar.EfrosLeung,
     patch_based.PatchMatchCompletion, patch_based.PatchOffsets, patch_based.ImageMelding, patch_based.PlanarGuidance,
     low_rank.LowRankSVT,
     learned.ContextEncoder, learned.ContextEncoderFaces, learned.GLCIC, learned.GLCICFaces,
-    learned.SemanticDCGAN, learned.NeuralPatchSynthesis,
+    learned.SemanticDCGAN, learned.NeuralPatchSynthesis, learned.LamaFourier,
 )
 
 

@@ -1,4 +1,4 @@
-"""``python -m inpaint_core apps repair|dewatermark``: files written, one JSON line; bad input exits 2."""
+"""``python -m inpaint_core apps repair|dewatermark|remove``: files written, one JSON line; bad input exits 2."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from inpaint_core.apps.dewatermark import draw_mark, stamp_marks
+from inpaint_core.apps.remove import place_object
 from inpaint_core.apps.repair import damage
+from inpaint_core.samples import drawn_scene
 from inpaint_core.imageio import load_image, save_image
 
 from tests.apps_samples import photo
@@ -33,6 +36,11 @@ def files(tmp_path_factory):
     save_image(folder / "marked.png", marked)
     save_image(folder / "mark.png", mark)
     save_image(folder / "plain.png", photo("astronaut", 384))
+    ball_photo, ball, _ = place_object(drawn_scene(256), 0, centre=(0.27, 0.3), size=0.1)
+    save_image(folder / "ball.png", ball_photo)
+    save_image(folder / "ball_mask.png", ball)
+    save_image(folder / "small_mask.png", ball[:100, :100])
+    save_image(folder / "empty_mask.png", np.zeros_like(ball))
     return folder
 
 
@@ -61,7 +69,37 @@ def test_dewatermark_writes_both_files_and_one_json_line(files, unblend):
     assert (files / "w.png").exists() and (files / "wm.png").exists()
 
 
+@pytest.mark.parametrize("guides", ["auto", "drawn", None])
+def test_remove_writes_its_files_and_one_json_line(files, tmp_path, guides):
+    args = ["remove", "--image", str(files / "ball.png"), "--mask", str(files / "ball_mask.png"), "--grow", "5",
+            "--out", str(tmp_path / "o.png"), "--mask-out", str(tmp_path / "m.png"),
+            "--guides-out", str(tmp_path / "g.png")]
+    if guides == "drawn":
+        proc = _run(*args[:-2], "--guides", "auto", "--guides-out", str(tmp_path / "auto.png"))
+        assert proc.returncode == 0, proc.stderr
+        args += ["--guides", str(tmp_path / "auto.png")]  # the proposed curves, drawn, read back
+    elif guides:
+        args += ["--guides", guides]
+    proc = _run(*args)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary["application"] == "remove" and summary["method"] == "patchmatch"
+    assert (summary["guides"] >= 1) == (guides is not None) and (summary["structure_px"] > 0) == (guides is not None)
+    image, out, used = load_image(files / "ball.png"), load_image(tmp_path / "o.png"), load_image(tmp_path / "m.png") > 0
+    ball = load_image(files / "ball_mask.png") > 0
+    assert used.sum() > ball.sum() and not (ball & ~used).any()  # grown by 5 px
+    np.testing.assert_array_equal(out[~used], image[~used])
+    assert (load_image(tmp_path / "g.png") > 0).any() == (guides is not None)
+
+
 @pytest.mark.parametrize("args, words", [
+    (["remove", "--image", "{ball}", "--mask", "{small}", "--out", "o.png"], "must match"),
+    (["remove", "--image", "{ball}", "--mask", "{empty}", "--out", "o.png"], "empty"),
+    (["remove", "--image", "{ball}", "--mask", "{ball_mask}", "--guides", "{small}", "--out", "o.png"], "guide drawing"),
+    (["remove", "--image", "{ball}", "--mask", "{ball_mask}", "--grow", "-1", "--out", "o.png"], "--grow"),
+    (["remove", "--image", "{ball}", "--mask", "{ball_mask}", "--method", "nope", "--out", "o.png"], "nope"),
     (["repair", "--image", "missing.png", "--out", "o.png", "--mask-out", "m.png"], "missing.png"),
     (["repair", "--image", "{img}", "--out", "o.xyz", "--mask-out", "m.png"], "extension"),
     (["repair", "--image", "{img}", "--out", "o.png", "--mask-out", "m.png", "--method", "nope"], "nope"),
@@ -71,7 +109,9 @@ def test_dewatermark_writes_both_files_and_one_json_line(files, unblend):
     (["dewatermark", "--image", "{img}", "--out", "o.png", "--mask-out", "m.png"], "--template"),
 ])
 def test_bad_input_exits_2_with_one_line(files, tmp_path, args, words):
-    args = [a.format(img=files / "damaged.png", plain=files / "plain.png", mark=files / "mark.png") for a in args]
+    args = [a.format(img=files / "damaged.png", plain=files / "plain.png", mark=files / "mark.png",
+                     ball=files / "ball.png", ball_mask=files / "ball_mask.png", small=files / "small_mask.png",
+                     empty=files / "empty_mask.png") for a in args]
     args = [str(tmp_path / a) if a in ("o.png", "m.png", "o.xyz") else a for a in args]
     proc = _run(*args)
     assert proc.returncode == 2

@@ -67,6 +67,27 @@ def test_big_upload_is_downscaled(service):
     assert max(case.photo.shape[:2]) == 256 and "downscaled" in notice
 
 
+def test_remove_example_propose_and_fill(service):
+    case = service.remove_example("scene")
+    guides, hole, line = service.propose_guides(case, case.brushed, case.grow)
+    assert len(guides) == 1 and "Proposed 1 guide" in line and not (case.truth & ~hole).any()
+    from inpaint_core.apps.remove import PROPOSAL_WIDTH
+    from inpaint_core.structure import draw_guides
+
+    drawing = draw_guides(guides, hole.shape, PROPOSAL_WIDTH)
+    run = service.remove(case, case.brushed, drawing, ["patchmatch"], grow_px=case.grow, proposed=guides)
+    assert [t[1].split(" · ")[0] for t in run.tiles] == [
+        "PatchMatch completion (Wexler / Content-Aware Fill) + 1 guide",
+        "PatchMatch completion (Wexler / Content-Aware Fill), no guides"]
+    for out in run.outputs.values():
+        np.testing.assert_array_equal(out[~hole], case.photo[~hole])
+    table = run.table.set_index("method")
+    assert table["Hole PSNR"].iloc[1] > table["Hole PSNR"].iloc[2] + 1.0  # the wire carried across
+    # no drawing: one tile per method, and the status says the structure step was skipped
+    run = service.remove(case, case.brushed, None, ["telea"], grow_px=case.grow)
+    assert len(run.tiles) == 1 and "skipped" in run.status
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda s, c: s.fill(c, None, ["telea"]), "mask is empty"),
     (lambda s, c: s.fill(c, np.ones(c.photo.shape[:2], bool), ["telea"]), "whole photo"),
@@ -74,6 +95,10 @@ def test_big_upload_is_downscaled(service):
     (lambda s, c: s.fill(c, np.eye(*c.photo.shape[:2], dtype=bool), [UNBLEND]), "de-watermarking only"),
     (lambda s, c: s.detect(None), "Pick an example"),
     (lambda s, c: s.repair_example("nope"), "Unknown example"),
+    (lambda s, c: s.remove_example("nope"), "Unknown example"),
+    (lambda s, c: s.remove(c, np.zeros(c.photo.shape[:2], bool), None, ["telea"]), "mask is empty"),
+    (lambda s, c: s.remove(c, np.ones((8, 8), bool), None, []), "Select at least one"),
+    (lambda s, c: s.propose_guides(None, None), "Pick an example"),
     (lambda s, c: s.repair_example("coffee", "extreme"), "Unknown damage strength"),
     (lambda s, c: s.mark_example("coffee", opacity=0.0), "opacity"),
     (lambda s, c: s.own_case("dewatermark", c.photo), "template"),

@@ -21,7 +21,8 @@ from inpaint_core.trace import Trace
 torch = pytest.importorskip("torch")
 from inpaint_core.networks.train import DEFAULTS, TRAINERS, random_hole, train  # noqa: E402
 
-LEARNED = ["context_encoder", "context_encoder_faces", "glcic", "glcic_faces", "semantic_dcgan", "neural_patch_synthesis"]
+LEARNED = ["context_encoder", "context_encoder_faces", "glcic", "glcic_faces", "semantic_dcgan", "neural_patch_synthesis",
+           "lama"]
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +39,12 @@ def tiny_images(tmp_path_factory) -> Path:
 def _config(model: str, data: Path, steps: int, **extra) -> dict:
     cfg = dict(DEFAULTS[model], size=32, batch=4, steps=steps, width=8, seed=3, faces=False, data=[str(data)],
                val_fraction=0.25, eval_every=0, checkpoint_every=0, max_images=None, max_side=40, threads=1,
-               exclude_names_from=None, time_limit_minutes=None, model=model, **extra)
+               exclude_names_from=None, time_limit_minutes=None, model=model)
+    cfg.update(extra)
     if model == "context_encoder":
         cfg["overlap"] = 1
+    if model == "lama":
+        cfg.update(width=8, blocks=2, scales=[40, 56], mask_bank=40)
     cfg["networks"] = TRAINERS[model].network_specs(cfg)
     return cfg
 
@@ -53,7 +57,7 @@ def _same(a: dict, b: dict) -> bool:
     return all(torch.equal(a[n][k], b[n][k]) for n in a for k in a[n])
 
 
-@pytest.mark.parametrize("model,column", [("glcic", "rec"), ("context_encoder", "rec")])
+@pytest.mark.parametrize("model,column", [("glcic", "rec"), ("context_encoder", "rec"), ("lama", "rec")])
 def test_training_loss_falls(tiny_images, tmp_path, model, column):
     cfg = train(_config(model, tiny_images, 60, lr=2e-3), tmp_path / "out", quiet=True)
     with open(tmp_path / "out" / "loss.csv") as fh:
@@ -62,6 +66,59 @@ def test_training_loss_falls(tiny_images, tmp_path, model, column):
     assert np.mean(values[-10:]) < 0.7 * np.mean(values[:10])
     for name in ("model.pt", "config.json", "manifest.json", "loss.csv", "eval.csv", "loss.png"):
         assert (tmp_path / "out" / name).exists()
+
+
+def test_lama_recipe_exports_the_best_held_back_average_and_resumes_exactly(tiny_images, tmp_path, monkeypatch):
+    """The CPU recipe: the exported network is the weight average (EMA) of the best held-back
+    evaluation, not the last; the critic joins in the last third; a resumed run ends where a
+    straight one does."""
+    cfg = _config("lama", tiny_images, 24, eval_every=6, checkpoint_every=6)
+    scripted = iter([12.0, 15.0, 14.0, 13.0, 11.0])  # the held-back PSNR peaks at the second evaluation (step 12)
+    trainer_cls = TRAINERS["lama"]
+    at_12 = {}
+    original_eval = trainer_cls.evaluate
+
+    def evaluate(self, val):
+        original_eval(self, val)
+        if getattr(self, "_evals", 0) == 1:  # the second evaluation: step 12
+            at_12.update({k: v.clone() for k, v in self.nets["generator_ema"].state_dict().items()})
+        self._evals = getattr(self, "_evals", 0) + 1
+        return {"hole_psnr": next(scripted)}
+
+    with monkeypatch.context() as patch:
+        patch.setattr(trainer_cls, "evaluate", evaluate)
+        done = train(dict(cfg), tmp_path / "a", quiet=True)
+    assert done["steps_done"] == 12 and done["final_eval"]["hole_psnr"] == 15.0
+    assert done["selected_by"].startswith("held-back")
+    shipped = _states(tmp_path / "a")
+    assert set(shipped) == {"generator_ema"}
+    assert all(torch.equal(shipped["generator_ema"][k], v.half()) for k, v in at_12.items())
+    with open(tmp_path / "a" / "loss.csv") as fh:
+        phases = [r["phase"] for r in csv.DictReader(fh)]
+    assert phases[:16] == ["rec"] * 16 and set(phases[16:]) == {"adv"}
+    train(dict(cfg), tmp_path / "b", quiet=True)
+    train(dict(cfg), tmp_path / "c", stop_after=12, quiet=True)
+    train(dict(cfg), tmp_path / "c", resume=True, quiet=True)
+    ckpt_b, ckpt_c = (torch.load(tmp_path / d / "checkpoint.pt", weights_only=False) for d in "bc")
+    assert ckpt_b["step"] == ckpt_c["step"] == 24
+    for net in ("generator", "generator_ema", "critic"):
+        assert all(torch.equal(ckpt_b["nets"][net][k], ckpt_c["nets"][net][k]) for k in ckpt_b["nets"][net])
+
+
+def test_lama_network_sees_the_whole_image():
+    """Fast Fourier convolutions give a global receptive field: one pixel in a corner changes the
+    output in the opposite corner of a 128 px image, which the network's convolutions alone (about
+    40 px of reach) cannot do."""
+    from inpaint_core.networks.nets import LamaNet
+
+    torch.manual_seed(0)
+    net = LamaNet(width=8, blocks=1).eval()
+    x = torch.rand(1, 4, 128, 128)
+    y = x.clone()
+    y[0, :3, :4, :4] += 0.5
+    with torch.no_grad():
+        change = (net(x) - net(y))[0, :, -16:, -16:].abs().max().item()
+    assert change > 1e-5, change
 
 
 def test_dcgan_trains_and_exports_generator_and_discriminator(tiny_images, tmp_path):
@@ -314,7 +371,8 @@ def test_glcic_postprocessing_uses_the_fast_marching_fill(monkeypatch, require_a
 
 NETWORK_OF = {"context_encoder": ("context_encoder_scenes", "generator"),
               "context_encoder_faces": ("context_encoder_faces", "generator"),
-              "glcic": ("glcic_scenes", "completion"), "neural_patch_synthesis": ("glcic_scenes", "completion")}
+              "glcic": ("glcic_scenes", "completion"), "neural_patch_synthesis": ("glcic_scenes", "completion"),
+              "lama": ("lama_scenes", "generator_ema")}
 
 
 def _network_inputs(method: str, image: np.ndarray, hole: np.ndarray, monkeypatch):
@@ -343,7 +401,7 @@ def _network_inputs(method: str, image: np.ndarray, hole: np.ndarray, monkeypatc
 
 
 @pytest.mark.parametrize("method,side", [("context_encoder", 96), ("context_encoder_faces", 64), ("semantic_dcgan", 64),
-                                         ("glcic", 64), ("neural_patch_synthesis", 200)])
+                                         ("glcic", 64), ("neural_patch_synthesis", 200), ("lama", 64), ("lama", 300)])
 def test_hole_content_never_reaches_known_network_input(method, side, monkeypatch, require_available):
     """For a 4x4 hole the fixed-size networks enlarge their window: every pixel the network treats as
     known must be the plain resize of the image with any other value in the hole (a resize must not

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from inpaint_core.method_table import BEGIN, END, method_table_markdown
+from inpaint_core.method_table import (BEGIN, END, RESTORATION_BEGIN, RESTORATION_END, method_table_markdown,
+                                       restoration_table_markdown)
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -43,6 +44,8 @@ def test_readme_gives_two_commands_and_ci_runs_the_test_one():
 def test_method_table_is_current():
     table = README.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert table == method_table_markdown(), "run: python -m inpaint_core.method_table --write"
+    table = README.split(RESTORATION_BEGIN, 1)[1].split(RESTORATION_END, 1)[0].strip()
+    assert table == restoration_table_markdown(), "run: python -m inpaint_core.method_table --write"
 
 
 def test_torch_is_pinned_to_the_cpu_build_if_required():

@@ -428,3 +428,54 @@ class EfrosLeung(InpaintMethod):
         seed = int(ctx.rng.integers(2**31))
         return efros_leung_fill(image, mask, window=params["window"], eps=params["epsilon"], seed=seed,
                                 progress=ctx.progress)
+
+
+# -- Structure propagation (Sun et al. 2005) ----------------------------------------------------
+
+
+class StructurePropagation(InpaintMethod):
+    """Image completion with structure propagation, Sun, Yuan, Jia and Shum 2005, with the guide
+    curves proposed automatically (:func:`inpaint_core.structure.propose_guides`); the Applications
+    tab's object removal takes the user's own curves."""
+
+    name = "structure_propagation"
+    title = "Structure propagation (Sun et al.; automatic guides) + PatchMatch"
+    family = "exemplar"
+    speed = "medium"
+    citation = Citation(
+        "J. Sun, L. Yuan, J. Jia, H.-Y. Shum", "Image Completion with Structure Propagation",
+        "ACM Transactions on Graphics 24(3) (SIGGRAPH)", 2005, "https://doi.org/10.1145/1073204.1073274",
+    )
+    params = (
+        Param("patch_size", 9, "Side of the patches placed along each guide curve (odd, px).", 5, 21, 2),
+        Param("rest", "patchmatch", "How the rest of the hole is filled once the structure is fixed (PatchMatch "
+              "completion; Criminisi's greedy order is the paper's era but can grow garbage from the new structure).",
+              choices=("patchmatch", "criminisi")),
+    )
+    card = MethodCard(
+        idea="Salient curves are completed first: edges entering the hole are linked to edges leaving it with the "
+        "same direction and colours (here automatically; in the Applications tab the user draws them), patches "
+        "are placed along each curve by dynamic programming (each copied from the same curve's known part, "
+        "agreeing with its neighbours and with the hole's edge), then the rest is filled by an exemplar method "
+        "with that structure fixed.",
+        formula=r"E(x) = \sum_i \big[k_s E_S(x_i) + k_i E_I(x_i)\big] + \sum_i E_2(x_i, x_{i+1})",
+        fails_when="No edge pairs up across the hole (it is then the exemplar method alone), wrongly linked edges "
+        "(a confident wrong structure), curves that cross (filled one after another, not jointly).",
+    )
+
+    def fill(self, image, mask, params, ctx):
+        from ..structure import propagate_structure, propose_guides
+
+        ctx.progress(0.05, "Structure propagation: linking edges across the hole")
+        guides = propose_guides(image, mask)
+        done = propagate_structure(image, mask, guides, patch=params["patch_size"])
+        rest = mask & ~done.filled
+        ctx.progress(0.3, f"Structure propagation: {len(guides)} guide(s); filling the rest with {params['rest']}")
+        if not rest.any():
+            return done.image
+        if params["rest"] == "patchmatch":
+            from .patch_based import wexler_complete
+
+            p = max(min(7, (min(mask.shape) // 2) * 2 - 1), 1)
+            return wexler_complete(done.image, rest, patch_size=p, seed=ctx.child_seed(0))
+        return criminisi_fill(done.image, rest, patch_size=params["patch_size"], search_radius=80)

@@ -1,8 +1,9 @@
 """Learned methods: networks trained by this project's own code (``python -m inpaint_core.train``).
 
 Context Encoder (Pathak et al. 2016), Globally and Locally Consistent Image Completion
-(Iizuka et al. 2017), semantic inpainting with a DCGAN (Yeh et al. 2017) and multi-scale
-neural patch synthesis (Yang et al. 2017). Weights live in ``weights/<model>/`` with a SHA-256
+(Iizuka et al. 2017), semantic inpainting with a DCGAN (Yeh et al. 2017), multi-scale
+neural patch synthesis (Yang et al. 2017), and, after the survey, a LaMa-style network with fast
+Fourier convolutions (Suvorov et al. 2022). Weights live in ``weights/<model>/`` with a SHA-256
 manifest (:mod:`inpaint_core.networks.weights`); a missing or corrupted file makes the method
 unavailable with a clear reason. torch is imported only when a method actually runs.
 """
@@ -508,3 +509,83 @@ class NeuralPatchSynthesis(LearnedMethod):
             ctx.trace.network = {"content_prediction": content_prediction, "scales": trace_scales,
                                     "texture_network": "random-weight CNN, 3 conv layers (seed 1234)"}
         return current
+
+
+def lama_scale(mask: np.ndarray, cfg: dict, depth_ratio: float) -> float:
+    """The scale the LaMa-style network runs at: 1, or smaller so that the hole is no deeper (largest
+    distance to a known pixel) than ``depth_ratio`` times the training holes' depth (their 90th
+    percentile, in the model's config). A network trained on 64 px crops has never filled a hole
+    128 px wide; at a lower scale the same hole looks like the ones it learned."""
+    from ..networks.train import hole_depth
+
+    depth = hole_depth(mask)
+    return float(min(1.0, depth_ratio * cfg["hole_depth_p90"] / depth)) if depth > 0 else 1.0
+
+
+def lama_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net, scale: float = 1.0) -> np.ndarray:
+    """Run the network once on the whole image at ``scale`` (the resized hole grown by the resize's
+    reach, so no hole value is read as known), padded to its size multiple; the output at the
+    image's resolution."""
+    torch = _torch()
+    h, w = mask.shape
+    multiple = net.multiple
+    if scale < 1.0:
+        sw, sh = max(multiple, round(w * scale)), max(multiple, round(h * scale))
+        img, msk = _resize(image, sw, sh), _resize_mask(mask, sw, sh)
+    else:
+        img, msk = image, mask
+    sh, sw = msk.shape
+    mean = np.asarray(cfg["mean_pixel"], np.float32)
+    inp = np.concatenate([np.where(msk[..., None], mean, img), msk[..., None]], 2).astype(np.float32)
+    ph, pw = (-sh) % multiple, (-sw) % multiple
+    if ph or pw:
+        inp = cv2.copyMakeBorder(inp, 0, ph, 0, pw, cv2.BORDER_REFLECT_101 if min(sh, sw) > 1 else cv2.BORDER_REPLICATE)
+    with torch.no_grad():
+        out = net(torch.from_numpy(inp.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
+    out = np.ascontiguousarray(out[:sh, :sw], dtype=np.float32)
+    if (sh, sw) != (h, w):
+        out = np.clip(cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
+    return out
+
+
+class LamaFourier(LearnedMethod):
+    """Resolution-robust large mask inpainting with Fourier convolutions (LaMa), Suvorov et al. 2022:
+    after the survey."""
+
+    name = "lama"
+    title = "LaMa-style Fourier convolutions (scenes; after the survey)"
+    speed = "fast"
+    model = "lama_scenes"
+    citation = Citation(
+        "R. Suvorov, E. Logacheva, A. Mashikhin, A. Remizova, A. Ashukha, A. Silvestrov, N. Kong, H. Goka, K. Park, "
+        "V. Lempitsky", "Resolution-robust Large Mask Inpainting with Fourier Convolutions", "WACV", 2022,
+        "https://doi.org/10.1109/WACV51458.2022.00323",
+    )
+    params = (Param("depth_ratio", 1.5, "Run the network at the scale where the hole is at most this many times as "
+                    "deep as the training holes (larger: closer to full resolution).", 0.5, 8.0, 0.1),
+              Param("blend", False, "Poisson-blend the network's output into the hole (its gradients, the known "
+                    "pixels' colours at the edge) instead of pasting it."))
+    card = MethodCard(
+        idea="Published five years after the survey's deep methods. Fast Fourier convolutions mix every position of "
+        "a feature map with every other through the FFT, so the network has a global receptive field from its "
+        "first blocks: a large hole is filled from the whole image, not from a narrow ring around it. Trained on "
+        "large, varied holes (strokes, rectangles, blobs). This small CPU-trained model runs at a reduced scale "
+        "when the hole is deeper than the holes it was trained on, and its output is upsampled into the hole.",
+        formula=r"\mathrm{FFC}(x) = [\,\mathrm{conv}_{l\to l}(x_l) + \mathrm{conv}_{g\to l}(x_g),\; "
+        r"\mathrm{conv}_{l\to g}(x_l) + \mathcal{F}^{-1}(\mathrm{ReLU}(W \mathcal{F}(x_g)))\,]",
+        fails_when="Holes far deeper than in training (run at a low scale, the fill is soft), fine textures and "
+        "faces; this small CPU-trained model is far weaker than the paper's (27 M parameters, 8 GPUs).",
+    )
+
+    def fill(self, image, mask, params, ctx):
+        cfg, nets = weights.load(self.model)
+        net = nets["generator_ema"]
+        scale = lama_scale(mask, cfg, params["depth_ratio"])
+        ctx.progress(0.1, f"LaMa: Fourier-convolution network at scale {scale:.2f}")
+        out = lama_complete(image, mask, cfg, net, scale)
+        if ctx.trace is not None:
+            ctx.trace.network = {"network_output": out, "network_known": ~mask, "scale": scale}
+        if params["blend"]:
+            ctx.progress(0.8, "LaMa: Poisson blending")
+            return _blend(image, mask, out)
+        return out

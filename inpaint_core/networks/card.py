@@ -41,6 +41,18 @@ ARCHITECTURES = {
     "(Algorithm 1): completion network alone with {rec_loss} loss (hole weighted x{hole_weight}) for T_C = {tc} steps, "
     "discriminators alone for T_D = {td} steps, then jointly with alpha = {alpha}. Training masks: centre squares, "
     "blocks, shapes, thin/medium/thick strokes from inpaint_core.masks, 5-60 % of the crop.",
+    "lama": "LaMa-style generator (Suvorov et al. 2022, https://doi.org/10.1109/WACV51458.2022.00323), after the "
+    "survey: input RGB with the hole set to the training mean pixel + the mask; a 7x7 stem (width {width}), {downs} "
+    "stride-2 convolutions, {blocks} residual blocks of two fast Fourier convolutions each (75 % of the channels in the "
+    "global branch: real FFT, 1x1 convolution + ReLU over the stacked real and imaginary parts, inverse FFT; the rest "
+    "local 3x3 convolutions), nearest upsampling + 3x3 convolutions with additive skips from the encoder, sigmoid; ELU, "
+    "no normalisation. The CPU recipe (issue 15): L1 with hole pixels weighted x{hole_weight}; AdamW (lr {lr}, weight "
+    "decay {weight_decay}, linear warm-up over {warmup_pct} % of the steps, cosine decay to 5 %), gradient clipping at "
+    "{clip}, an exponential moving average of the weights ({ema}) that is evaluated and shipped, a hinge adversarial "
+    "term (weight {adv_weight}) against a spectral-norm PatchGAN critic from {adv_pct} % of the steps on; bfloat16 "
+    "autocast (the FFT in float32) and channels-last memory; a bank of {mask_bank} training holes drawn once (strokes, "
+    "rectangles, centre-like squares, blobs; 5-50 % of the crop, a fifth of them unions of two kinds), each used under "
+    "the 8 flips and quarter turns.",
     "dcgan": "DCGAN (Radford et al. 2016, https://arxiv.org/abs/1511.06434) at {size} px: generator z ({z_dim}, "
     "uniform in [-1, 1]) -> 4x4 -> ... -> {size}x{size} up-convolutions with batch norm, tanh; discriminator of 4x4 "
     "stride-2 convolutions with leaky ReLU; BCE, Adam(lr, beta1 0.5). Used by semantic inpainting (Yeh et al. 2017).",
@@ -48,6 +60,7 @@ ARCHITECTURES = {
 
 PAPER_LAMBDA_ADV = 0.001  # Pathak et al. 2016's adversarial weight
 ISSUE_TARGET_DB = 1.0  # issue 4: the scene GLCIC at least this far above biharmonic on 10-40 % NVIDIA holes
+RECIPE_TARGETS = {"biharmonic": 1.5, "harmonic": 0.5}  # issue 15: the best scene model, every NVIDIA bin and the centre
 BASELINES = ("biharmonic", "harmonic", "telea")
 
 
@@ -80,11 +93,31 @@ def excluded_files(cfg: dict) -> tuple[int | None, str]:
 
 def _scale_line(cfg: dict) -> str:
     size = cfg["size"]
+    if cfg.get("scales"):
+        return (f"Scenes: random {size} px crops, random flips, of every photo preloaded at short sides "
+                f"{', '.join(map(str, cfg['scales']))} px (area downscaling; `load_multiscale_bank`)")
     if cfg.get("faces"):
         return f"Faces: a tight square face crop of each aligned image (`face_crop`), resized to {size} px; random flips"
     short = max(size, min(2 * size, cfg["max_side"]))  # as train.load_bank
     return (f"Scenes: random {size} px crops, random flips, of images whose short side was scaled to {short} px "
             f"(`max_side` {cfg['max_side']}) where it was longer, or shorter than {size} px; kept as is in between")
+
+
+def _run_extent(cfg: dict, folder: Path) -> tuple[int, float]:
+    """(steps trained, seconds of training loop) of the whole run: the config's record, or the loss log's
+    last row where the shipped weights are an earlier step's (chosen by the held-back split)."""
+    steps, seconds = cfg.get("steps_trained", cfg.get("steps_done", 0)), cfg.get("train_seconds_total", cfg.get("train_seconds", 0))
+    log = folder / "loss.csv"
+    if cfg.get("selected_by") and "steps_trained" not in cfg and log.exists():
+        import csv
+
+        with open(log) as fh:
+            last = None
+            for last in csv.DictReader(fh):
+                pass
+        if last is not None:
+            steps, seconds = int(last["step"]) + 1, float(last["seconds"])
+    return steps, seconds
 
 
 def _methods_of(folder_name: str) -> list[str]:
@@ -203,6 +236,19 @@ def target_line(bench: dict, method: str) -> str:
             "a strong baseline for this small network.")
 
 
+def recipe_target_line(bench: dict, method: str) -> str:
+    """Issue 15's targets for the best scene model, met or missed per NVIDIA bin and the centre square."""
+    parts = []
+    for baseline, target in RECIPE_TARGETS.items():
+        gain = paired_gain(bench["scenes"], method, baseline)
+        missed = [f"{k} ({v:+.2f} dB)" for k, v in gain.items() if v < target]
+        met = [f"{k} ({v:+.2f} dB)" for k, v in gain.items() if v >= target]
+        parts.append(f"at least +{target:g} dB over {baseline}: met on {', '.join(met) or 'none'}"
+                     + (f"; **missed on {', '.join(missed)}**" if missed else ""))
+    return "- **The issue's targets** (hole PSNR, every NVIDIA bin from 10 to 40 % and the centre square): " + \
+        "; ".join(parts) + "."
+
+
 # --- the card ---------------------------------------------------------------------------------------------
 
 
@@ -236,6 +282,18 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
                          "random-weight 3-layer CNN, `RandomTextureFeatures`).")
         if "scenes" in bench and not cfg.get("faces"):
             notes.insert(0, target_line(bench, methods[0]))
+    if model == "lama":
+        notes.append(f"- After the survey (2022): shown beside the survey's methods as what came next. Inference "
+                     f"(`inpaint_core.methods.learned.lama_scale`): the network runs on the whole image, at full "
+                     f"resolution unless the hole is deeper (largest distance to a known pixel) than `depth_ratio` times "
+                     f"the training holes' 90th-percentile depth ({cfg.get('hole_depth_p90')} px); then at the scale "
+                     f"where it is not, the output upsampled (bicubic) into the hole. `depth_ratio` was chosen on the "
+                     f"held-back photos (`python -m inpaint_core.networks.heldback`), not on a benchmark.")
+        notes.append(f"- Selection: {cfg.get('selected_by', 'the last evaluation')}; the held-back curve is `eval.csv` "
+                     f"(hole PSNR on 64 fixed held-back crops with fixed holes of the training mix, every "
+                     f"{cfg.get('eval_every')} steps).")
+        if "scenes" in bench and methods and methods[0] in set(bench["scenes"].method):
+            notes.insert(0, recipe_target_line(bench, methods[0]))
     if model == "dcgan":
         from .. import get_method
 
@@ -255,7 +313,8 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
     cfg = json.loads((folder / "config.json").read_text())
     model = cfg["model"]
     sizes = dict(cfg, half=cfg["size"] // 2, tc=int(cfg.get("tc_fraction", 0) * cfg["steps"]),
-                 td=int(cfg.get("td_fraction", 0) * cfg["steps"]))
+                 td=int(cfg.get("td_fraction", 0) * cfg["steps"]), warmup_pct=round(100 * cfg.get("warmup", 0), 1),
+                 adv_pct=round(100 * cfg.get("adv_from", 0)))
     data_lines = [f"- `{d}`" + (f": {DATA_TERMS[k]}" if (k := _data_key(d)) else "") for d in cfg["data"]]
     info = cfg.get("data_info", {})
     n_excluded, how = excluded_files(cfg)
@@ -264,7 +323,10 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
                  f"files whose name is among the {info.get('excluded_names', 0)} in `{names_from}`"
                  + (f" ({how})" if how else "") + "." if names_from else "- Excluded by name: nothing (no folder given).")
     params = cfg.get("parameters", {})
-    stopped = cfg.get("steps_done", 0) < cfg["steps"]
+    trained, loop_seconds = _run_extent(cfg, folder)
+    stopped = trained < cfg["steps"]
+    selected = (f"; shipped: the weights of step {cfg['steps_done']} ({cfg['selected_by']})"
+                if cfg.get("selected_by") else "")
     limit = cfg.get("time_limit_minutes")
     manifest = json.loads((folder / "manifest.json").read_text())
     methods = _methods_of(folder.name)
@@ -289,11 +351,11 @@ Parameters: {', '.join(f'{k} {v:,}' for k, v in params.items())}.
 Shipped: {', '.join(manifest['files'])} (weights in half precision, {(folder / 'model.pt').stat().st_size / 1e6:.2f} MB; SHA-256 of each in `manifest.json`).
 
 ## Training
-- Steps: {cfg.get('steps_done')} of {cfg['steps']} planned{' (stopped by the time limit)' if stopped else ''}, batch {cfg['batch']}, crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}
+- Steps: {trained} of {cfg['steps']} planned{' (stopped by the time limit)' if stopped else ''}, batch {cfg['batch']} ({trained * cfg['batch']:,} crops), crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}{selected}
 - Device: {cfg.get('device', 'cpu')}, {cfg.get('threads', 1)} torch thread(s) (as recorded), torch {cfg.get('torch_version', '?')}{f'; time limit {limit:g} min' if limit else ''}
-- Wall time of the training loop (image loading excluded): {cfg.get('train_seconds', 0) / 60:.1f} min
+- Wall time of the training loop (image loading excluded): {loop_seconds / 60:.1f} min
 - Loss log: `loss.csv` / `loss.png`; held-back evaluation: `eval.csv`; full config: `config.json`
-- Last held-back evaluation: {json.dumps({k: round(v, 3) for k, v in cfg.get('final_eval', {}).items()})}
+- Held-back evaluation of the shipped weights: {json.dumps({k: round(v, 3) for k, v in cfg.get('final_eval', {}).items()})}
 
 Retrain (same config): `{retrain_command(cfg, folder)}`
 """
@@ -349,6 +411,8 @@ def retrain_command(cfg: dict, folder: Path) -> str:
         parts += ["--set", *changed]
     if cfg.get("faces"):
         parts.append("--faces")
+    if int(cfg.get("threads") or 1) > 1:
+        parts += ["--threads", str(cfg["threads"])]
     if cfg.get("exclude_names_from") and not cfg.get("faces"):
         parts += ["--exclude-names-from", cfg["exclude_names_from"]]
     return " ".join(parts) + " [--device cuda]"

@@ -11,6 +11,9 @@ Iizuka et al. 2017, GLCIC, https://doi.org/10.1145/3072959.3073659
 Radford et al. 2016, DCGAN, https://arxiv.org/abs/1511.06434
 Yang et al. 2017, neural patch synthesis, https://doi.org/10.1109/CVPR.2017.434
 Ulyanov et al. 2018 (random-weight networks carry image statistics), https://doi.org/10.1109/CVPR.2018.00984
+Suvorov et al. 2022, LaMa (fast Fourier convolutions), https://doi.org/10.1109/WACV51458.2022.00323
+Chi, Jiang and Mu 2020, Fast Fourier Convolution, NeurIPS
+Miyato et al. 2018, spectral normalisation, https://arxiv.org/abs/1802.05957
 """
 
 from __future__ import annotations
@@ -217,6 +220,134 @@ class RandomTextureFeatures(nn.Module):
         return f.max_pool2d(x, patch, 1, patch // 2) > 0
 
 
+# --- LaMa-style network: fast Fourier convolutions ---------------------------------------------------------
+
+
+class FourierUnit(nn.Module):
+    """The global half of a fast Fourier convolution (Chi et al. 2020; LaMa): real FFT over the
+    feature map (orthonormal), a 1x1 convolution + ReLU on the stacked real and imaginary parts,
+    inverse FFT. Every output position sees the whole map. ReLU is positively homogeneous, so with
+    the orthonormal transform the unit treats a feature map the same at any resolution. The FFT
+    always runs in float32 (no bfloat16 FFT on a CPU)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv2d(2 * channels, 2 * channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        with torch.autocast(x.device.type, enabled=False):
+            spec = torch.fft.rfft2(x.float(), norm="ortho")
+            z = torch.cat([spec.real, spec.imag], 1)
+            z = torch.relu(self.conv(z.to(self.conv.weight.dtype)).float())
+            re, im = z.chunk(2, 1)
+            return torch.fft.irfft2(torch.complex(re.contiguous(), im.contiguous()), s=(h, w), norm="ortho")
+
+
+class SpectralTransform(nn.Module):
+    """LaMa's spectral transform: 1x1 down to half the channels, a Fourier unit with a residual
+    path, 1x1 back up."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        mid = max(1, cout // 2)
+        self.reduce = nn.Sequential(nn.Conv2d(cin, mid, 1), nn.ReLU(inplace=True))
+        self.fourier = FourierUnit(mid)
+        self.expand = nn.Conv2d(mid, cout, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.reduce(x)
+        return self.expand(y + self.fourier(y).to(y.dtype))
+
+
+class FFC(nn.Module):
+    """A fast Fourier convolution: channels split into a local part (3x3 convolutions) and a
+    global part (spectral transform); the four paths l->l, g->l, l->g, g->g are summed."""
+
+    def __init__(self, channels: int, ratio_global: float = 0.75):
+        super().__init__()
+        self.cg = int(round(channels * ratio_global))
+        self.cl = channels - self.cg
+        cl, cg = self.cl, self.cg
+        pad = dict(padding=1, padding_mode="reflect")
+        self.l2l = nn.Conv2d(cl, cl, 3, **pad)
+        self.g2l = nn.Conv2d(cg, cl, 3, **pad)
+        self.l2g = nn.Conv2d(cl, cg, 3, **pad)
+        self.g2g = SpectralTransform(cg, cg)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        xl, xg = x[:, : self.cl], x[:, self.cl :]
+        return torch.cat([self.l2l(xl) + self.g2l(xg), self.l2g(xl) + self.g2g(xg)], 1)
+
+
+class FFCResBlock(nn.Module):
+    """Two FFCs with ELU between and after, and a residual connection (LaMa's FFC residual block,
+    without normalisation: the recipe trains better on a CPU's small batches without it)."""
+
+    def __init__(self, channels: int, ratio_global: float = 0.75):
+        super().__init__()
+        self.a, self.b = FFC(channels, ratio_global), FFC(channels, ratio_global)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.b(nn.functional.elu(self.a(nn.functional.elu(x))))
+
+
+class LamaNet(nn.Module):
+    """A small LaMa-style generator (Suvorov et al. 2022): RGB + mask in, a 7x7 stem, ``downs``
+    stride-2 convolutions, ``blocks`` FFC residual blocks (a global receptive field from the first
+    block on), nearest upsampling + 3x3 convolutions back to full size with additive skips from the
+    encoder, sigmoid output. ELU, no normalisation. Fully convolutional: any size divisible by
+    ``2**downs``."""
+
+    def __init__(self, width: int = 32, blocks: int = 6, downs: int = 2, ratio_global: float = 0.75):
+        super().__init__()
+        pad = dict(padding_mode="reflect")
+        self.stem = nn.Conv2d(4, width, 7, 1, 3, **pad)
+        self.down = nn.ModuleList()
+        c = width
+        for _ in range(downs):
+            self.down.append(nn.Conv2d(c, 2 * c, 3, 2, 1, **pad))
+            c *= 2
+        self.body = nn.Sequential(*[FFCResBlock(c, ratio_global) for _ in range(blocks)])
+        self.up = nn.ModuleList()
+        for _ in range(downs):
+            self.up.append(nn.Conv2d(c, c // 2, 3, 1, 1, **pad))
+            c //= 2
+        self.head = nn.Conv2d(c, 3, 3, 1, 1, **pad)
+        self.multiple = 2**downs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        act = nn.functional.elu
+        y = act(self.stem(x))
+        skips = []
+        for conv in self.down:
+            skips.append(y)
+            y = act(conv(y))
+        y = self.body(y)
+        for conv, skip in zip(self.up, reversed(skips)):
+            y = act(conv(nn.functional.interpolate(y, scale_factor=2, mode="nearest"))) + skip
+        return torch.sigmoid(self.head(y))
+
+
+class SNPatchCritic(nn.Module):
+    """A PatchGAN critic (Isola et al. 2017) with spectral normalisation (Miyato et al. 2018):
+    RGB + mask in, a map of real/fake scores, each seeing a patch of about 34 px."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        c = width
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(4, c, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(2 * c, 4 * c, 4, 1, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(4 * c, 1, 4, 1, 1)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 def build(kind: str, **sizes) -> nn.Module:
     """Rebuild a network from its saved config (``kind`` and keyword sizes)."""
     table = {
@@ -226,5 +357,7 @@ def build(kind: str, **sizes) -> nn.Module:
         "glcic_d": GLCICDiscriminator,
         "dcgan_g": DCGANGenerator,
         "dcgan_d": PatchDiscriminator,
+        "lama": LamaNet,
+        "sn_patch_critic": SNPatchCritic,
     }
     return table[kind](**sizes)

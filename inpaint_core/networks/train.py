@@ -12,6 +12,13 @@ Schedules follow the papers: Context Encoder (Pathak et al. 2016): joint L2 (ove
 x10) + 0.001 adversarial loss. GLCIC (Iizuka et al. 2017, Algorithm 1): completion network
 alone for T_C steps, discriminators alone for T_D steps, then both with weight alpha.
 DCGAN (Radford et al. 2016): the usual alternating BCE game, Adam(2e-4, beta1 0.5).
+LaMa-style (Suvorov et al. 2022) with the CPU recipe (issue 15): a fast-Fourier-convolution
+generator, L1 with hole pixels weighted x6, AdamW with warm-up and cosine decay, gradient clipping,
+an exponential moving average of the weights (the evaluated and shipped network), a hinge
+adversarial term against a spectral-norm PatchGAN only in the last third, bfloat16 autocast and
+channels-last memory on the CPU, the photos preloaded at several scales and a bank of training
+holes drawn once (strokes, rectangles, centre-like squares, blobs; 5-50 %, a fifth of them unions
+of two kinds). The held-back hole PSNR picks the exported weights (``keep_best``).
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ DEFAULTS = {
     "glcic": dict(size=64, batch=8, steps=1500, width=24, lr=1e-3, hole_weight=6.0, alpha=0.0004,
                   tc_fraction=0.85, td_fraction=0.05, rec_loss="l1"),
     "dcgan": dict(size=64, batch=32, steps=3000, width=32, z_dim=64, lr=2e-4),
+    "lama": dict(size=64, batch=16, steps=20000, width=32, lr=5e-4, blocks=6, downs=2, hole_weight=6.0,
+                 adv_weight=0.01, adv_from=2 / 3, ema=0.999, warmup=0.02, clip=1.0, weight_decay=1e-4,
+                 bf16=True, scales=[96, 128, 176], mask_bank=8000, keep_best=True),
 }
 
 
@@ -75,15 +85,19 @@ def face_crop(rgb: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(crop, (size, size), interpolation=interp)
 
 
+def _photos(files: list[Path]):
+    """Each readable image file as uint8 RGB (unreadable ones are skipped)."""
+    for path in files:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is not None:
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def load_bank(files: list[Path], size: int, faces: bool, max_side: int) -> list[np.ndarray]:
     """Read every image once (uint8 RGB): faces cropped to ``size``, scenes with the short side
     scaled to ``min(2*size, max_side)`` for random crops."""
     bank = []
-    for path in files:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            continue
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    for rgb in _photos(files):
         if faces:
             bank.append(face_crop(rgb, size))
             continue
@@ -129,6 +143,72 @@ def random_hole(shape: tuple[int, int], rng: np.random.Generator, lo: float = 0.
         if lo <= mask.mean() <= hi:
             return mask
     return CentreSquare(0.25)(shape, rng)
+
+
+# --- the CPU recipe's data: photos at several scales, a bank of holes -----------------------------------
+
+
+def load_multiscale_bank(files: list[Path], size: int, scales: list[int]) -> list[np.ndarray]:
+    """Each photo once per short side in ``scales`` (area-downscaled, never enlarged beyond the
+    first scale that fits ``size``), uint8 RGB. Small scales teach the network the context a large
+    hole needs at a low cost per crop."""
+    bank = []
+    for rgb in _photos(files):
+        h, w = rgb.shape[:2]
+        for short in scales:
+            scale = max(short, size) / min(h, w)
+            if scale > 1 and short != scales[0]:
+                continue  # the photo is smaller than this scale: keep its smallest copy only
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+            bank.append(cv2.resize(rgb, (max(size, round(w * scale)), max(size, round(h * scale))), interpolation=interp))
+    return bank
+
+
+def recipe_hole(shape: tuple[int, int], rng: np.random.Generator, lo: float = 0.05, hi: float = 0.50) -> np.ndarray:
+    """One hole of the recipe's mix: free-form strokes (thin, medium, thick), rectangles, a
+    centre-like square (random area, shifted), or blobs; a fifth of them the union of two kinds;
+    covering ``lo``-``hi`` of the image."""
+    from ..masks import ObjectBlob, RandomBlocks, RandomShapes
+
+    h, w = shape
+
+    def one(kind: int) -> np.ndarray:
+        if kind == 0:
+            return MASK_PRESETS[("thin", "medium", "thick")[int(rng.integers(3))]][1](shape, rng)
+        if kind == 1:
+            return RandomBlocks(area=float(rng.uniform(lo, 0.4)), max_size=0.5)(shape, rng)
+        if kind == 2:
+            mask = CentreSquare(float(rng.uniform(0.06, 0.40)))(shape, rng)
+            dy, dx = (int(v) for v in rng.integers(-h // 6, h // 6 + 1, 2))
+            return np.roll(mask, (dy, dx), (0, 1))
+        if rng.random() < 0.5:
+            return ObjectBlob(area=float(rng.uniform(0.06, 0.35)))(shape, rng)
+        return RandomShapes()(shape, rng)
+
+    for _ in range(30):
+        mask = one(int(rng.integers(4)))
+        if rng.random() < 0.2:
+            mask = mask | one(int(rng.integers(4)))
+        while mask.mean() < lo:
+            mask |= MASK_PRESETS["medium"][1](shape, rng)
+        if mask.mean() <= hi:
+            return mask
+    return CentreSquare(0.25)(shape, rng)
+
+
+def hole_bank(n: int, size: int, seed: int) -> np.ndarray:
+    """(n, size, size) bool: training holes drawn once (seeded), so that a step costs no mask drawing."""
+    rng = np.random.default_rng([seed, 7919])
+    return np.stack([recipe_hole((size, size), rng) for _ in range(n)])
+
+
+def hole_depth(mask: np.ndarray) -> float:
+    """The hole's depth: the largest distance (px) from a hole pixel to the nearest known pixel."""
+    if not mask.any():
+        return 0.0
+    padded = cv2.copyMakeBorder((~mask).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    inside = cv2.distanceTransform(1 - padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    return float(inside.max())
 
 
 # --- logging ---------------------------------------------------------------------------------------------
@@ -484,7 +564,143 @@ class DCGANTrainer(Trainer):
         return {"val_d_real": d_real, "val_d_fake": d_fake, "nn_rmse": float(dist)}
 
 
-TRAINERS = {"context_encoder": ContextEncoderTrainer, "glcic": GLCICTrainer, "dcgan": DCGANTrainer}
+class LamaTrainer(Trainer):
+    """LaMa-style inpainting (Suvorov et al. 2022) with the CPU recipe (see the module docstring)."""
+
+    kind = "lama"
+    loss_columns = ["rec", "adv_g", "d", "lr"]
+
+    @classmethod
+    def network_specs(cls, cfg):
+        gen = {"kind": "lama", "sizes": {"width": cfg["width"], "blocks": cfg["blocks"], "downs": cfg["downs"]}}
+        return {"generator": gen, "generator_ema": gen,
+                "critic": {"kind": "sn_patch_critic", "sizes": {"width": cfg["width"]}}}
+
+    def __init__(self, cfg, device):
+        super().__init__(cfg, device)
+        import torch
+
+        ema = self.nets["generator_ema"]
+        ema.load_state_dict(self.nets["generator"].state_dict())
+        ema.requires_grad_(False)
+        if device.type == "cpu":
+            for net in self.nets.values():
+                net.to(memory_format=torch.channels_last)
+        self.holes = hole_bank(cfg["mask_bank"], cfg["size"], cfg["seed"])
+        # how deep (px) the training holes reach: inference runs at the scale where a hole is no deeper
+        cfg["hole_depth_p90"] = round(float(np.percentile([hole_depth(m) for m in self.holes[:2000]], 90)), 2)
+
+    def make_optimisers(self):
+        import torch
+
+        wd = self.cfg["weight_decay"]
+        return {"generator": torch.optim.AdamW(self.nets["generator"].parameters(), self.cfg["lr"], weight_decay=wd),
+                "critic": torch.optim.AdamW(self.nets["critic"].parameters(), self.cfg["lr"], betas=(0.5, 0.999),
+                                            weight_decay=wd)}
+
+    def learning_rate(self, t: int) -> float:
+        """Linear warm-up over ``warmup`` of the steps, then cosine decay to 5 % of ``lr``."""
+        cfg = self.cfg
+        warm = max(1, int(cfg["warmup"] * cfg["steps"]))
+        if t < warm:
+            return cfg["lr"] * (t + 1) / warm
+        progress = min(1.0, (t - warm) / max(1, cfg["steps"] - warm))
+        return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def draw_holes(self, n: int, rng) -> np.ndarray:
+        """``n`` holes from the bank, each under one of the 8 flips and quarter turns."""
+        out = []
+        for i in rng.integers(0, len(self.holes), n):
+            m = np.rot90(self.holes[i], int(rng.integers(4)))
+            out.append(m[:, ::-1] if rng.random() < 0.5 else m)
+        return np.stack(out)
+
+    def _inputs(self, images, masks):
+        import torch
+
+        x = _to_tensor(images, self.device)
+        m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
+        mean = torch.tensor(self.cfg["mean_pixel"], device=self.device).view(1, 3, 1, 1)
+        inp = torch.cat([x * (1 - m) + mean * m, m], 1)
+        if self.device.type == "cpu":
+            inp = inp.contiguous(memory_format=torch.channels_last)
+        return x, m, inp
+
+    def _autocast(self):
+        import torch
+
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bool(self.cfg["bf16"]))
+
+    def step(self, t, rng, bank):
+        import torch
+
+        cfg = self.cfg
+        images = sample_batch(bank, cfg["batch"], cfg["size"], rng)
+        masks = self.draw_holes(cfg["batch"], rng)
+        x, m, inp = self._inputs(images, masks)
+        G, D, ema = self.nets["generator"], self.nets["critic"], self.nets["generator_ema"]
+        lr = self.learning_rate(t)
+        for opt in self.opts.values():
+            for group in opt.param_groups:
+                group["lr"] = lr
+        adversarial = t >= int(cfg["adv_from"] * cfg["steps"])
+        row = {"rec": "", "adv_g": "", "d": "", "lr": lr}
+        with self._autocast():
+            out = G(inp).float()
+        completed = m * out + (1 - m) * x
+        if adversarial:  # critic: hinge loss, real photos against completed ones, both with the mask
+            with self._autocast():
+                d_real = D(torch.cat([x, m], 1)).float()
+                d_fake = D(torch.cat([completed.detach(), m], 1)).float()
+            d_loss = torch.relu(1 - d_real).mean() + torch.relu(1 + d_fake).mean()
+            self.opts["critic"].zero_grad()
+            d_loss.backward()
+            torch.nn.utils.clip_grad_norm_(D.parameters(), cfg["clip"])
+            self.opts["critic"].step()
+            row["d"] = d_loss.item()
+        weight = 1 + (cfg["hole_weight"] - 1) * m
+        rec = (weight * (out - x).abs()).mean()
+        loss = rec
+        if adversarial:
+            with self._autocast():
+                g_adv = -D(torch.cat([completed, m], 1)).float().mean()
+            loss = rec + cfg["adv_weight"] * g_adv
+            row["adv_g"] = g_adv.item()
+        self.opts["generator"].zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(G.parameters(), cfg["clip"])
+        self.opts["generator"].step()
+        with torch.no_grad():  # exponential moving average of the weights
+            decay = min(cfg["ema"], (1 + t) / (10 + t))
+            for pe, p in zip(ema.parameters(), G.parameters()):
+                pe.lerp_(p, 1 - decay)
+        row["rec"] = rec.item()
+        row["phase"] = "adv" if adversarial else "rec"
+        return row
+
+    def evaluate(self, val):
+        import torch
+
+        ema = self.nets["generator_ema"]
+        with torch.no_grad(), self._autocast():
+            scores = []
+            for i in range(0, len(val["images"]), 16):
+                x, m, inp = self._inputs(val["images"][i : i + 16], val["masks"][i : i + 16])
+                out = m * ema(inp).float() + (1 - m) * x
+                scores.append((x, out, m))
+        x, out, m = (torch.cat(parts) for parts in zip(*scores))
+        return {"hole_psnr": _hole_psnr(x, out, m)}
+
+    def fixed_validation(self, bank) -> dict:
+        """64 held-back crops with fixed holes of the recipe's mix (seeded apart from the run)."""
+        rng = np.random.default_rng(12345)
+        s = self.cfg["size"]
+        images = sample_batch(bank, 64, s, rng)
+        return {"images": images, "masks": np.stack([recipe_hole((s, s), rng) for _ in range(64)])}
+
+
+TRAINERS = {"context_encoder": ContextEncoderTrainer, "glcic": GLCICTrainer, "dcgan": DCGANTrainer,
+            "lama": LamaTrainer}
 
 
 # --- the loop --------------------------------------------------------------------------------------------
@@ -523,8 +739,12 @@ def prepare_data(cfg: dict) -> tuple[list, list, dict]:
     n_val = max(1, int(round(cfg["val_fraction"] * len(files))))
     val_files = [files[i] for i in sorted(order[:n_val])]
     train_files = [files[i] for i in sorted(order[n_val:])]
-    train = load_bank(train_files, cfg["size"], cfg["faces"], cfg["max_side"])
-    val = load_bank(val_files, cfg["size"], cfg["faces"], cfg["max_side"])
+    if cfg.get("scales"):  # the CPU recipe: every photo at several scales
+        train = load_multiscale_bank(train_files, cfg["size"], cfg["scales"])
+        val = load_multiscale_bank(val_files, cfg["size"], cfg["scales"])
+    else:
+        train = load_bank(train_files, cfg["size"], cfg["faces"], cfg["max_side"])
+        val = load_bank(val_files, cfg["size"], cfg["faces"], cfg["max_side"])
     # excluded_files: training files actually left out (a name in the folder need not match any)
     info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude), "excluded_files": len(excluded)}
     return train, val, info
@@ -542,7 +762,8 @@ def export(trainer: Trainer, cfg: dict, out: Path, names: list[str]) -> None:
     write_manifest(out, [MODEL_FILE, CONFIG_FILE])
 
 
-INFERENCE_NETS = {"context_encoder": ["generator"], "glcic": ["completion"], "dcgan": ["generator", "discriminator"]}
+INFERENCE_NETS = {"context_encoder": ["generator"], "glcic": ["completion"], "dcgan": ["generator", "discriminator"],
+                  "lama": ["generator_ema"]}
 
 
 def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu", resume: bool = False,
@@ -558,19 +779,19 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     train_bank, val_bank, info = prepare_data(cfg)
-    if cfg["model"] == "glcic" and "mean_pixel" not in cfg:
+    if cfg["model"] in ("glcic", "lama") and "mean_pixel" not in cfg:
         cfg["mean_pixel"] = [float(v) for v in np.mean([im.reshape(-1, 3).mean(0) for im in train_bank], 0) / 255.0]
     cfg["data_info"] = info
     trainer = TRAINERS[cfg["model"]](cfg, torch.device(device))
     ckpt_path = work / "checkpoint.pt"
-    start, elapsed = 0, 0.0
+    start, elapsed, best = 0, 0.0, -math.inf
     if resume and ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
         for k, net in trainer.nets.items():
             net.load_state_dict(ckpt["nets"][k])
         for k, opt in trainer.opts.items():
             opt.load_state_dict(ckpt["opts"][k])
-        start, elapsed = ckpt["step"], ckpt["seconds"]
+        start, elapsed, best = ckpt["step"], ckpt["seconds"], ckpt.get("best", -math.inf)
     loss_log = CsvLog(out / "loss.csv", ["step", "phase", *trainer.loss_columns, "seconds"], start if resume else None)
     eval_log = CsvLog(out / "eval.csv", ["step", "seconds", "metric", "value"], start if resume else None)
     val = trainer.fixed_validation(val_bank)
@@ -579,14 +800,26 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
     t0 = time.perf_counter() - elapsed
 
     def save_checkpoint(step: int) -> None:
-        torch.save({"step": step, "seconds": time.perf_counter() - t0,
+        torch.save({"step": step, "seconds": time.perf_counter() - t0, "best": best,
                     "nets": {k: n.state_dict() for k, n in trainer.nets.items()},
                     "opts": {k: o.state_dict() for k, o in trainer.opts.items()}}, ckpt_path)
 
+    def finished(step: int, scores: dict) -> dict:
+        """The config as exported: the run's state and its evaluation at ``step``."""
+        done = dict(cfg, steps_done=step, train_seconds=round(time.perf_counter() - t0, 1), final_eval=scores,
+                    device=device, torch_version=torch.__version__)
+        done["parameters"] = {k: sum(p.numel() for p in n.parameters()) for k, n in trainer.nets.items()}
+        return done
+
     def run_eval(step: int) -> dict:
+        nonlocal best
         scores = trainer.evaluate(val)
         for k, v in scores.items():
             eval_log.add({"step": step, "seconds": round(time.perf_counter() - t0, 1), "metric": k, "value": round(v, 4)})
+        if cfg.get("keep_best") and scores["hole_psnr"] > best:  # export the best by the held-back split
+            best = scores["hole_psnr"]
+            export(trainer, dict(finished(step, scores), selected_by="held-back hole PSNR (best evaluation)"),
+                   out, INFERENCE_NETS[cfg["model"]])
         return scores
 
     scores: dict = {}
@@ -613,10 +846,14 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
     if not (cfg["eval_every"] and steps_done % cfg["eval_every"] == 0 and steps_done > start):
         scores = run_eval(steps_done)  # not already evaluated at this step
     save_checkpoint(steps_done)
-    cfg = dict(cfg, steps_done=steps_done, train_seconds=round(time.perf_counter() - t0, 1), final_eval=scores,
-               device=device, torch_version=torch.__version__)
-    cfg["parameters"] = {k: sum(p.numel() for p in n.parameters()) for k, n in trainer.nets.items()}
-    export(trainer, cfg, out, INFERENCE_NETS[cfg["model"]])
+    if cfg.get("keep_best"):  # the export is the best evaluation's (written by run_eval); say how far the run went
+        cfg = dict(json.loads((out / CONFIG_FILE).read_text()), steps_trained=steps_done,
+                   train_seconds_total=round(time.perf_counter() - t0, 1))
+        (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
+        write_manifest(out, [MODEL_FILE, CONFIG_FILE])
+    else:
+        cfg = finished(steps_done, scores)
+        export(trainer, cfg, out, INFERENCE_NETS[cfg["model"]])
     plot_losses(out / "loss.csv", out / "loss.png")
     return cfg
 
@@ -661,7 +898,8 @@ def main(argv: list[str] | None = None) -> None:
     cfg_path = work / CONFIG_FILE
     if args.resume and cfg_path.exists():
         cfg = json.loads(cfg_path.read_text())
-        for key in ("steps_done", "train_seconds", "final_eval", "parameters", "device", "torch_version"):
+        for key in ("steps_done", "train_seconds", "final_eval", "parameters", "device", "torch_version", "selected_by",
+                    "steps_trained", "train_seconds_total"):
             cfg.pop(key, None)
         if args.steps:  # continue a run for longer
             cfg["steps"] = args.steps

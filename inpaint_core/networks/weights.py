@@ -38,6 +38,9 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "--out weights/glcic_faces --size 64 --width 16 --batch 8 --steps 1200",
     "dcgan_faces": "python -m inpaint_core.train dcgan --faces --data ../shared/data/train/celeba_89x109 "
     "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 8000",
+    "lama_scenes": "python -m inpaint_core.train lama --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/lama_scenes --steps 13000 --threads 2 --time-limit-minutes 125",
 }
 
 

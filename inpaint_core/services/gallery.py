@@ -35,7 +35,6 @@ TIMING_COLUMNS = ["method", "size", "pixels", "hole_percent", "seconds", "status
 GROUPINGS = {"hole type": "mask_type", "hole-area bin": "bin"}
 ZOOM_MARGIN = 12
 HOLE_TINT = (255, 0, 255)  # magenta
-REPAIR_TYPES = {"text", "watermark"}
 
 
 def read_results(root: str | os.PathLike) -> pd.DataFrame:
@@ -167,10 +166,15 @@ class GalleryService:
             raise InpaintInputError(f"There is no gallery case called {case_id!r}; pick one from the list.")
         return read_case(folder)
 
+    @staticmethod
+    def _damaged_file(case: Case):
+        """The case's damaged photo (stamped, scratched, with an object), or None for a plain hole."""
+        return next((case.folder / f"input{ext}" for ext in (".webp", ".png") if (case.folder / f"input{ext}").exists()),
+                    None)
+
     def _before(self, case: Case) -> np.ndarray:
-        """The damaged input as a visitor sees it: the stamped photo, or the hole in magenta."""
-        damaged = next((case.folder / f"input{ext}" for ext in (".webp", ".png") if (case.folder / f"input{ext}").exists()),
-                       None)
+        """The damaged input as a visitor sees it: the damaged photo, or the hole in magenta."""
+        damaged = self._damaged_file(case)
         if damaged is not None:
             return to_uint8_rgb(load_image(damaged))
         return tint_hole(case.image("original"), case.mask(), HOLE_TINT)
@@ -188,7 +192,7 @@ class GalleryService:
         hole = case.mask()
         box = square_box(hole, ZOOM_MARGIN) if zoomed else (slice(None), slice(None))
         view = (lambda im: zoom(im, box)) if zoomed else (lambda im: im)
-        repair = case.meta.get("mask_type") in REPAIR_TYPES
+        repair = self._damaged_file(case) is not None
         tiles = [(view(case.image("original")), "Original (ground truth)"),
                  (view(self._before(case)), "Input: damaged photo" if repair else "Input: hole in magenta")]
         rows = self._rows(case.case_id, families)
