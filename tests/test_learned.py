@@ -273,10 +273,10 @@ def _broken_fills(image: np.ndarray, hole: np.ndarray) -> dict[str, float]:
 
 
 RAW = {"context_encoder": {"blend": False}, "context_encoder_faces": {"blend": False},
-       "glcic": {"postprocess": False}, "glcic_faces": {"postprocess": False}}
+       "glcic": {"postprocess": False}, "glcic_faces": {"postprocess": False}, "lama": {"blend": False}}
 
 
-@pytest.mark.parametrize("method,case", [("context_encoder", _eye_case), ("glcic", _eye_case),
+@pytest.mark.parametrize("method,case", [("context_encoder", _eye_case), ("glcic", _eye_case), ("lama", _eye_case),
                                          ("context_encoder_faces", _face_case), ("glcic_faces", _face_case)])
 def test_raw_network_output_beats_broken_fills(method, case, require_available):
     """The network's own output in the hole, before any blending, must be clearly closer to the truth

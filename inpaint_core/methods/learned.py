@@ -563,14 +563,15 @@ class LamaFourier(LearnedMethod):
     )
     params = (Param("depth_ratio", 1.5, "Run the network at the scale where the hole is at most this many times as "
                     "deep as the training holes (larger: closer to full resolution).", 0.5, 8.0, 0.1),
-              Param("blend", False, "Poisson-blend the network's output into the hole (its gradients, the known "
-                    "pixels' colours at the edge) instead of pasting it."))
+              Param("blend", True, "Poisson-blend the network's output into the hole (its gradients, the known "
+                    "pixels' colours at the edge) instead of pasting it; chosen on the held-back photos."))
     card = MethodCard(
         idea="Published five years after the survey's deep methods. Fast Fourier convolutions mix every position of "
         "a feature map with every other through the FFT, so the network has a global receptive field from its "
         "first blocks: a large hole is filled from the whole image, not from a narrow ring around it. Trained on "
         "large, varied holes (strokes, rectangles, blobs). This small CPU-trained model runs at a reduced scale "
-        "when the hole is deeper than the holes it was trained on, and its output is upsampled into the hole.",
+        "when the hole is deeper than the holes it was trained on; its output is upsampled and Poisson-blended into the "
+        "hole.",
         formula=r"\mathrm{FFC}(x) = [\,\mathrm{conv}_{l\to l}(x_l) + \mathrm{conv}_{g\to l}(x_g),\; "
         r"\mathrm{conv}_{l\to g}(x_l) + \mathcal{F}^{-1}(\mathrm{ReLU}(W \mathcal{F}(x_g)))\,]",
         fails_when="Holes far deeper than in training (run at a low scale, the fill is soft), fine textures and "

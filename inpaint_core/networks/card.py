@@ -120,6 +120,26 @@ def _run_extent(cfg: dict, folder: Path) -> tuple[int, float]:
     return steps, seconds
 
 
+def _count_line(cfg: dict) -> str:
+    info = cfg.get("data_info", {})
+    if cfg.get("scales"):  # the multi-scale bank: data_info counts the copies, photos since it records them
+        if "n_train_photos" in info:
+            photos = f"{info['n_train_photos']:,} photos (+{info['n_val_photos']:,} held back)"
+        elif all(Path(f).is_dir() for f in cfg["data"]):  # older runs: recount as train.prepare_data splits
+            from .train import exclusion_names, list_images
+
+            n = len(list_images(cfg["data"], exclusion_names(cfg.get("exclude_names_from")))[0])
+            n_val = max(1, int(round(cfg["val_fraction"] * n)))
+            photos = (f"{n - n_val:,} photos (+{n_val:,} held back; recounted when this card was written by listing "
+                      "the recorded data folders, as this run recorded only the copies)")
+        else:
+            photos = "photos (their number not recorded by this run)"
+        return (f"Training copies: {info.get('n_train', '?'):,} (+{info.get('n_val', '?'):,} held back) of {photos}, "
+                f"each photo at up to {len(cfg['scales'])} scales; the split is by photo (a fixed permutation)")
+    return (f"Training images: {info.get('n_train', '?')}; held back for evaluation: {info.get('n_val', '?')} "
+            "(split by a fixed permutation)")
+
+
 def _methods_of(folder_name: str) -> list[str]:
     from .. import all_methods
 
@@ -195,7 +215,8 @@ def scene_section(bench: dict, method: str) -> str:
         f"urban100_512 (none used in training), short side resized to 256 and centre-cropped; NVIDIA irregular test "
         f"masks (bin = index // 2000; mask number 2000 b + 37 i mod 1000, resized to 256 px) and a 25 % centre square; "
         f"neural patch synthesis on the first {nps} images of each set only. `glcic_raw`: the network's output without "
-        f"post-processing; `glcic_poisson`: Poisson blending alone (no fast-marching blend).\n\n")
+        f"post-processing; `glcic_poisson`: Poisson blending alone (no fast-marching blend); `lama_fullres`: the "
+        f"LaMa-style model with `depth_ratio` 8 (at full resolution on these holes).\n\n")
     text += (f"Paired gain of {method} over biharmonic: {_gains(paired_gain(df, method, 'biharmonic'))}; "
              f"over harmonic: {_gains(paired_gain(df, method, 'harmonic'))}.\n")
     return text
@@ -287,8 +308,9 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
                      f"(`inpaint_core.methods.learned.lama_scale`): the network runs on the whole image, at full "
                      f"resolution unless the hole is deeper (largest distance to a known pixel) than `depth_ratio` times "
                      f"the training holes' 90th-percentile depth ({cfg.get('hole_depth_p90')} px); then at the scale "
-                     f"where it is not, the output upsampled (bicubic) into the hole. `depth_ratio` was chosen on the "
-                     f"held-back photos (`python -m inpaint_core.networks.heldback`), not on a benchmark.")
+                     f"where it is not, the output upsampled (bicubic); then Poisson-blended into the hole (`blend`). "
+                     f"`depth_ratio` and `blend` were chosen on the held-back photos "
+                     f"(`python -m inpaint_core.networks.heldback`), not on a benchmark.")
         notes.append(f"- Selection: {cfg.get('selected_by', 'the last evaluation')}; the held-back curve is `eval.csv` "
                      f"(hole PSNR on 64 fixed held-back crops with fixed holes of the training mix, every "
                      f"{cfg.get('eval_every')} steps).")
@@ -340,7 +362,7 @@ from `config.json`, the logs beside it and the benchmark's output.
 ## Data
 {chr(10).join(data_lines)}
 - {_scale_line(cfg)}
-- Training images: {info.get('n_train', '?')}; held back for evaluation: {info.get('n_val', '?')} (split by a fixed permutation)
+- {_count_line(cfg)}
 {exclusion}
 - The weights inherit the data's terms: **research and education only, non-commercial.**
 
@@ -475,6 +497,11 @@ def learned_paragraph(root: Path, bench: dict) -> str:
         vs_b = nvidia(paired_gain(bench["scenes"], "glcic", "biharmonic"))
         scores = (f"on 256 px NVIDIA holes of 10-40 % the scene GLCIC scores {min(vs_h):+.2f} to {max(vs_h):+.2f} dB of "
                   f"hole PSNR against harmonic diffusion and {min(vs_b):+.2f} to {max(vs_b):+.2f} dB against biharmonic; ")
+        if "lama" in set(bench["scenes"].method):
+            lh, lb = paired_gain(bench["scenes"], "lama", "harmonic"), paired_gain(bench["scenes"], "lama", "biharmonic")
+            scores += (f"the LaMa-style model (after the survey) {min(lh.values()):+.2f} to {max(lh.values()):+.2f} dB "
+                       f"against harmonic and {min(lb.values()):+.2f} to {max(lb.values()):+.2f} dB against biharmonic, "
+                       "NVIDIA bins and the centre square; ")
     text = (f"**Learned models** are trained by this project (`python -m inpaint_core.train ...`) and ship in `weights/` "
             f"with a checksum and a model card each ([weights/README.md](weights/README.md)). The shipped ones were "
             f"trained for {min(minutes):.0f} to {max(minutes):.0f} minutes on a CPU: honest small versions, not the papers' "

@@ -746,7 +746,8 @@ def prepare_data(cfg: dict) -> tuple[list, list, dict]:
         train = load_bank(train_files, cfg["size"], cfg["faces"], cfg["max_side"])
         val = load_bank(val_files, cfg["size"], cfg["faces"], cfg["max_side"])
     # excluded_files: training files actually left out (a name in the folder need not match any)
-    info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude), "excluded_files": len(excluded)}
+    info = {"n_train": len(train), "n_val": len(val), "excluded_names": len(exclude), "excluded_files": len(excluded),
+            "n_train_photos": len(train_files), "n_val_photos": len(val_files)}
     return train, val, info
 
 
