@@ -273,48 +273,54 @@ def cmd_apps_dewatermark(args) -> int:
     return 0
 
 
+def _check_outputs(*paths) -> None:
+    """Every output path given (None: not asked for) is writable, checked before any work."""
+    from .imageio import check_output_file
+
+    for path in paths:
+        if path:
+            check_output_file(path)
+
+
+def _write_app_result(summary: dict, files: dict) -> int:
+    """Write each asked-for file (path -> a function giving its array; None paths are skipped), then
+    print the summary as one JSON line."""
+    from .imageio import save_image
+
+    for path, array in files.items():
+        if path:
+            save_image(path, array())
+    print(json.dumps(summary))
+    return 0
+
+
 def cmd_apps_remove(args) -> int:
     from .apps.remove import guides_image, remove_object
-    from .imageio import check_output_file, load_image, load_mask, save_image
+    from .imageio import load_image, load_mask
 
-    check_output_file(args.out)  # before any work
-    if args.mask_out:
-        check_output_file(args.mask_out)
-    if args.guides_out:
-        check_output_file(args.guides_out)
+    _check_outputs(args.out, args.mask_out, args.guides_out)  # before any work
     get_method(args.method)
     image = load_image(args.image)
     mask = load_mask(args.mask)
     guides = None if args.guides is None else ("auto" if args.guides == "auto" else load_mask(args.guides))
     result = remove_object(image, mask, guides=guides, method=args.method, grow_px=args.grow, patch=args.patch,
                            seed=args.seed)
-    save_image(args.out, result.output)
-    if args.mask_out:
-        save_image(args.mask_out, result.mask)
-    if args.guides_out:
-        save_image(args.guides_out, guides_image(result.mask.shape, result.guides))
-    print(json.dumps(result.summary()))
-    return 0
+    return _write_app_result(result.summary(), {args.out: lambda: result.output, args.mask_out: lambda: result.mask,
+                                                args.guides_out: lambda: guides_image(result.mask.shape, result.guides)})
 
 
 def cmd_apps_demosaic(args) -> int:
     from .apps.demosaic import demosaic
-    from .imageio import check_output_file, load_image, load_mask, save_image
+    from .imageio import load_image, load_mask
 
-    check_output_file(args.out)  # before any work
-    if args.mask_out:
-        check_output_file(args.mask_out)
+    _check_outputs(args.out, args.mask_out)  # before any work
     from .restoration import get_restoration
 
     get_restoration(args.method, "demosaic")
     image = load_image(args.image)
     mask = load_mask(args.mask) if args.mask else None
     result = demosaic(image, block=args.block, mask=mask, method=args.method, seed=args.seed)
-    save_image(args.out, result.output)
-    if args.mask_out:
-        save_image(args.mask_out, result.mosaic.mask)
-    print(json.dumps(result.summary()))
-    return 0
+    return _write_app_result(result.summary(), {args.out: lambda: result.output, args.mask_out: lambda: result.mosaic.mask})
 
 
 def cmd_apps_restore(args) -> int:

@@ -275,6 +275,17 @@ def _to_tensor(batch: np.ndarray, device):
     return torch.from_numpy(np.ascontiguousarray(batch.transpose(0, 3, 1, 2))).to(device)
 
 
+def _mean_filled_inputs(images, masks, mean_pixel, device):
+    """(x, mask, network input): B3HW images in [0, 1], the B1HW mask, and the input GLCIC and the
+    LaMa-style model read: the hole set to the training mean pixel, the mask as a fourth channel."""
+    import torch
+
+    x = _to_tensor(images, device)
+    m = torch.from_numpy(masks[:, None].astype(np.float32)).to(device)
+    mean = torch.tensor(mean_pixel, device=device).view(1, 3, 1, 1)
+    return x, m, torch.cat([x * (1 - m) + mean * m, m], 1)
+
+
 def _hole_psnr(truth, result, mask) -> float:
     """Hole PSNR in dB over 8-bit values, pooled over the batch (truth, result: B3HW in [0,1])."""
     diff = ((truth - result) * 255.0) ** 2 * mask
@@ -429,12 +440,7 @@ class GLCICTrainer(Trainer):
                                                   betas=(0.5, 0.999))}
 
     def _inputs(self, images, masks):
-        import torch
-
-        x = _to_tensor(images, self.device)
-        m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
-        mean = torch.tensor(self.cfg["mean_pixel"], device=self.device).view(1, 3, 1, 1)
-        return x, m, torch.cat([x * (1 - m) + mean * m, m], 1)
+        return _mean_filled_inputs(images, masks, self.cfg["mean_pixel"], self.device)
 
     def _local(self, images, masks):
         """Local-discriminator patches (size/2) centred on each hole's bounding box."""
@@ -618,10 +624,7 @@ class LamaTrainer(Trainer):
     def _inputs(self, images, masks):
         import torch
 
-        x = _to_tensor(images, self.device)
-        m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
-        mean = torch.tensor(self.cfg["mean_pixel"], device=self.device).view(1, 3, 1, 1)
-        inp = torch.cat([x * (1 - m) + mean * m, m], 1)
+        x, m, inp = _mean_filled_inputs(images, masks, self.cfg["mean_pixel"], self.device)
         if self.device.type == "cpu":
             inp = inp.contiguous(memory_format=torch.channels_last)
         return x, m, inp
