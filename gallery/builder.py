@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from inpaint_core.registry import all_methods, get_method
+from inpaint_core.registry import all_methods, find_any_method, get_method
 from inpaint_core.cases import fill_crop, read_case
 from inpaint_core.masks import hole_percent
 from inpaint_core.metrics import METRICS, SSIM_VARIANT
@@ -81,9 +81,24 @@ def weights_fingerprint(impl) -> str:
         return ""
 
 
+def case_methods(task: str) -> list[str]:
+    """The methods that run on a case of ``task``: every inpainting method, or the restoration
+    registry's methods of that task (de-mosaicing cases)."""
+    if task == "inpaint":
+        return [m.name for m in all_methods()]
+    from inpaint_core.restoration import all_restorations
+
+    return [m.name for m in all_restorations(task)]
+
+
+def _impl(method: str):
+    impl = find_any_method(method)
+    return impl if impl is not None else get_method(method)  # unknown: one sentence listing the known ones
+
+
 def method_key(method: str, overrides: dict | None, seed: int) -> tuple[dict, str, str]:
     """(resolved params, version, params hash) of a method with ``overrides``."""
-    impl = get_method(method)
+    impl = _impl(method)
     resolved = impl.resolve_params(overrides)
     return resolved, impl.version, params_hash(impl.name, impl.version, resolved, seed, weights_fingerprint(impl))
 
@@ -134,6 +149,41 @@ class Job:
     meta: dict  # image, mask_type, hole_percent (copied into the row)
     encode: bool = True  # False for timing jobs (no output kept)
     warmup: bool = False  # timing jobs: one untimed run on a small copy first (weights, JIT, caches)
+    task: str = "inpaint"  # "demosaic": a restoration method restores ``damaged`` inside ``mask``
+    damaged: np.ndarray | None = None
+    block: int | None = None
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclasses.dataclass
+class _Ran:
+    status: str
+    output: np.ndarray | None
+    seconds: float
+    metrics: dict
+    version: str
+    error: str
+
+
+def run_restoration(job: "Job") -> _Ran:
+    """A de-mosaicing job: ``restore`` on the mosaic with the case's grid, scored against the original
+    over the whole image and the mosaicked cells (the case's hole)."""
+    from inpaint_core.metrics import score
+    from inpaint_core.restoration import get_restoration, restore
+    from inpaint_core.restoration.demosaic import Mosaic
+
+    impl = get_restoration(job.method, job.task)
+    ok, why = impl.availability()
+    if not ok:
+        return _Ran("unavailable", None, 0.0, {}, impl.version, why)
+    start = time.perf_counter()
+    try:
+        out = restore(job.damaged, impl, job.params, region=job.mask, seed=job.seed,
+                      block=Mosaic(job.mask, int(job.block), tuple(job.offset)))
+    except Exception as exc:  # noqa: BLE001 - one bad method must not stop a build; the row says why
+        return _Ran("error", None, time.perf_counter() - start, {}, impl.version, f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    return _Ran("ok", out, seconds, score(job.original, out, job.mask), impl.version, "")
 
 
 def _worker_setup() -> None:
@@ -147,13 +197,15 @@ def run_job(job: Job) -> tuple[dict, bytes | None]:
     """Run one job through :func:`inpaint_core.engine.run_one`; return (row, encoded output)."""
     from inpaint_core.engine import run_one
 
-    if job.warmup:
-        small = max(1, job.original.shape[0] // 64)
-        run_one(Problem.check(job.original[::small, ::small], job.mask[::small, ::small]), job.method, job.params,
-                seed=job.seed,
-                time_limit=job.time_limit)
-    result = run_one(Problem.check(job.original, job.mask), job.method, job.params, seed=job.seed,
-                     time_limit=job.time_limit)
+    if job.task != "inpaint":
+        result = run_restoration(job)
+    else:
+        if job.warmup:
+            small = max(1, job.original.shape[0] // 64)
+            run_one(Problem.check(job.original[::small, ::small], job.mask[::small, ::small]), job.method, job.params,
+                    seed=job.seed, time_limit=job.time_limit)
+        result = run_one(Problem.check(job.original, job.mask), job.method, job.params, seed=job.seed,
+                         time_limit=job.time_limit)
     metrics = result.metrics
     row = {
         "case": job.case, **job.meta, "method": job.method,
@@ -263,6 +315,8 @@ def write_case_folder(root: Path, spec: CaseSpec) -> bool:
         "mask_seed": spec.mask_seed, "size": list(spec.original.shape[:2]), "case_hash": digest,
         "origin": "gallery", "storage": STORAGE_VERSION,
     }
+    if spec.task != "inpaint":  # what the restoration methods need to run it again
+        meta.update(task=spec.task, block=spec.block, offset=list(spec.offset))
     (folder / "case.json").write_text(json.dumps(meta, indent=1))
     return True
 
@@ -332,7 +386,9 @@ def build(
         from .specs import shipped_cases
 
         cases = shipped_cases()
-    registered = [m.name for m in all_methods()]
+    tasks = list(dict.fromkeys(["inpaint", *(spec.task for spec in cases)]))
+    per_task = {task: case_methods(task) for task in tasks}
+    registered = list(dict.fromkeys(m for task in tasks for m in per_task[task]))
     prune_methods = methods is None
     method_names = list(registered if methods is None else methods)
     keys = {m: method_key(m, (params or {}).get(m), seed) for m in method_names}  # unknown names fail here
@@ -356,12 +412,12 @@ def build(
                     shutil.rmtree(folder)
     current = {(r.case, r.method): r for r in table.itertuples(index=False)}
     # a method that was unavailable (weights missing) is run once it becomes available
-    available = {name: get_method(name).availability()[0] for name in method_names}
+    available = {name: _impl(name).availability()[0] for name in method_names}
     jobs: list[Job] = []
     for spec in cases:
         digest = spec.content_hash()
         meta = {"image": spec.image, "mask_type": spec.mask_type, "hole_percent": round(hole_percent(spec.mask), 2)}
-        for name in method_names:
+        for name in (n for n in method_names if n in per_task[spec.task]):
             resolved, version, p_hash = keys[name]
             row = current.get((spec.case_id, name))
             up_to_date = (
@@ -373,10 +429,11 @@ def build(
             )
             if not up_to_date:
                 jobs.append(Job(spec.case_id, name, resolved, seed, p_hash, digest, spec.original, spec.mask,
-                                time_limit, meta))
-    skipped = len(cases) * len(method_names) - len(jobs)
+                                time_limit, meta, task=spec.task, damaged=spec.damaged, block=spec.block,
+                                offset=spec.offset))
+    skipped = sum(len([n for n in method_names if n in per_task[spec.task]]) for spec in cases) - len(jobs)
     speed_rank = {"slow": 0, "medium": 1, "fast": 2}
-    jobs.sort(key=lambda j: speed_rank.get(get_method(j.method).speed, 1))  # longest first: a shorter tail
+    jobs.sort(key=lambda j: speed_rank.get(_impl(j.method).speed, 1))  # longest first: a shorter tail
 
     # 3. run what is missing, writing outputs as they come and the table every few results
     done_keys = {(j.case, j.method) for j in jobs}
@@ -410,8 +467,8 @@ def build(
 
     # 5. time each method at several sizes on one image
     timed: list[tuple[str, int]] = []
-    if timing_sizes:
-        timed = build_timing(root, method_names, params=params, seed=seed, sizes=timing_sizes, workers=workers,
+    if timing_sizes:  # the inpainting methods (the restorers' times are in bench/restoration.py)
+        timed = build_timing(root, [m for m in method_names if m in per_task["inpaint"]], params=params, seed=seed, sizes=timing_sizes, workers=workers,
                              engine=engine, scheduler=scheduler, time_limit=time_limit, progress=progress,
                              prune=prune_methods, registered=registered)
     return BuildReport([(j.case, j.method) for j in jobs], skipped, timed, time.perf_counter() - start, statuses)
@@ -519,6 +576,13 @@ def recompute_row(root: str | os.PathLike, row: pd.Series, *, time_limit: float 
     case = read_case(Path(root) / str(row["case"]))
     original, mask = case.original(), case.mask()
     stored_params = json.loads(row["params"]) if isinstance(row["params"], str) and row["params"] else None
-    result = run_one(Problem.check(original, mask), str(row["method"]), stored_params, seed=int(row["seed"]),
-                     time_limit=time_limit)
+    task = case.meta.get("task", "inpaint")
+    if task != "inpaint":
+        job = Job(str(row["case"]), str(row["method"]), stored_params or {}, int(row["seed"]), "", "", original, mask,
+                  time_limit, {}, task=task, damaged=case.damaged(), block=case.meta["block"],
+                  offset=tuple(case.meta["offset"]))
+        result = run_restoration(job)
+    else:
+        result = run_one(Problem.check(original, mask), str(row["method"]), stored_params, seed=int(row["seed"]),
+                         time_limit=time_limit)
     return {"status": result.status, **result.metrics, "output": result.output}

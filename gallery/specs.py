@@ -1,5 +1,8 @@
 """The shipped gallery's cases: 8 images x 8 hole types at 256 px, photo repair, scattered pixels,
-and the Applications tab's cases (old-photo damage, a stamped logo, a ball over a wire).
+the Applications tab's cases (old-photo damage, a stamped logo, a ball over a wire), and
+de-mosaicing cases (a face mosaicked whole at 64 px, as in Dahl et al. 2017, and mosaicked regions
+of photos), which the de-mosaicing methods of :mod:`inpaint_core.restoration` restore and the
+"Real or de-mosaiced?" study shows.
 
 Every image is one the project may ship: scikit-image's bundled samples (loaded from the
 package's own files, never downloaded) and a scene the project draws itself. Hole types are
@@ -44,6 +47,19 @@ HOLE_TITLES: dict[str, str] = {k: MASK_PRESETS[k][0] for k in HOLE_TYPES + SCATT
     "logo": "Logo stamped over a photo (60 % opacity)",
     "ball": "Object removal: a ball and its shadow over a wire",
 }
+# de-mosaicing cases: case id -> (image, block, region box (left, top, width, height) as shares of
+# the side, or None for the whole image, side in px); restored by the de-mosaicing methods only
+MOSAIC_CASES: dict[str, tuple[str, int, tuple[float, float, float, float] | None, int]] = {
+    "face-mosaic4": ("face", 4, None, 64),  # 16x16 blocks -> 64x64 (Dahl et al.'s second setting)
+    "face-mosaic8": ("face", 8, None, 64),  # 8x8 blocks -> 64x64
+    "face32-mosaic4": ("face", 4, None, 32),  # 8x8 blocks -> 32x32 (Dahl et al.'s study)
+    "astronaut-mosaic8": ("astronaut", 8, (0.33, 0.12, 0.22, 0.26), SIZE),  # the face, within the photo
+    "chelsea-mosaic8": ("chelsea", 8, (0.3, 0.15, 0.4, 0.45), SIZE),
+    "rocket-mosaic4": ("rocket", 4, (0.2, 0.3, 0.45, 0.4), SIZE),
+    "scene-mosaic16": ("scene", 16, (0.25, 0.25, 0.5, 0.5), SIZE),
+}
+for _case, (_image, _block, _, _side) in MOSAIC_CASES.items():
+    HOLE_TITLES.setdefault(f"mosaic{_block}", f"Mosaic of {_block} px blocks (de-mosaicing)")
 
 
 @dataclasses.dataclass
@@ -62,6 +78,9 @@ class CaseSpec:
     source: str
     mask_seed: int | None = None
     damaged: np.ndarray | None = None
+    task: str = "inpaint"  # or "demosaic": the methods that run on it come from the restoration registry
+    block: int | None = None  # demosaic: the block size and the grid offset (row, column)
+    offset: tuple[int, int] = (0, 0)
 
     def content_hash(self) -> str:
         """Hash of the pixels: a case whose original or mask changes invalidates its rows."""
@@ -109,6 +128,8 @@ IMAGES: dict[str, tuple[Callable[[], np.ndarray], str]] = {
     "brick": (_skimage("brick"), "skimage.data.brick (texture, CC0)"),
     "scene": (drawn_scene, "drawn by Inpaint Lab (inpaint_core/samples.py)"),
 }
+FACE_BOX = (174, 78, 100)  # left, top, side in skimage.data.astronaut (512 px): a tight face crop like CelebA's
+FACE_SOURCE = "skimage.data.astronaut (NASA, public domain), the face"
 REPAIR_IMAGES: dict[str, str] = {"text": "astronaut", "watermark": "chelsea"}
 APP_IMAGES: dict[str, str] = {"damage": "coffee", "logo": "rocket", "ball": "scene"}
 
@@ -204,11 +225,43 @@ def make_case(image: str, mask_type: str, size: int = SIZE, *, photo: np.ndarray
     return CaseSpec(case_id, image, mask_type, photo, mask, source, seed, damaged)
 
 
+def load_face(side: int) -> np.ndarray:
+    """The astronaut's face (:data:`FACE_BOX`), ``side`` x ``side`` px."""
+    import skimage.data
+
+    left, top, s = FACE_BOX
+    crop = skimage.data.astronaut()[top : top + s, left : left + s]
+    return np.ascontiguousarray(cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA))
+
+
+def mosaic_case(case_id: str) -> CaseSpec:
+    """A de-mosaicing case of :data:`MOSAIC_CASES`: the mosaic (grid offset from the case id's seed)
+    is the damaged input; the hole is every pixel of a mosaicked cell."""
+    from inpaint_core.restoration.demosaic import mosaic, mosaic_cells
+
+    image, block, box, side = MOSAIC_CASES[case_id]
+    photo = load_face(side) if image == "face" else load_image(image, side)
+    seed = mask_seed(case_id)
+    region = np.ones((side, side), bool)
+    offset = (0, 0)
+    if box is not None:
+        region[:] = False
+        left, top, w, h = (round(v * side) for v in box)
+        region[top : top + h, left : left + w] = True
+        offset = (seed % block, (seed // block) % block)
+    cells = mosaic_cells(region.shape, block, region, offset)
+    source = FACE_SOURCE if image == "face" else IMAGES[image][1]
+    return CaseSpec(case_id, image, f"mosaic{block}", photo, cells, source, seed, mosaic(photo, block, region, offset),
+                    task="demosaic", block=block, offset=offset)
+
+
 def shipped_cases(size: int = SIZE) -> list[CaseSpec]:
-    """Every case of the shipped gallery: images x hole types, then the photo-repair cases."""
+    """Every case of the shipped gallery: images x hole types, the photo-repair, scattered-pixel and
+    application cases, then the de-mosaicing cases."""
     photos = {name: load_image(name, size) for name in IMAGES}
     cases = [make_case(name, kind, size, photo=photos[name]) for name in IMAGES for kind in HOLE_TYPES]
     cases += [make_case(REPAIR_IMAGES[kind], kind, size, photo=photos[REPAIR_IMAGES[kind]]) for kind in REPAIR_TYPES]
     cases += [make_case(name, kind, size, photo=photos[name]) for name in SCATTER_IMAGES for kind in SCATTER_TYPES]
     cases += [make_case(APP_IMAGES[kind], kind, size, photo=photos[APP_IMAGES[kind]]) for kind in APP_TYPES]
+    cases += [mosaic_case(case_id) for case_id in MOSAIC_CASES]
     return cases

@@ -29,9 +29,11 @@ from .adapt import handler
 from .compare_tab import DEFAULT_BRUSH, HOLE_COLOUR, HOLE_OPACITY, HOLE_RGBA, editor_image, editor_mask, editor_value, seed_of
 
 DEFAULT_METHODS = {"repair": ("telea", "harmonic"), "dewatermark": ("telea", "harmonic"),
-                   "deblur": ("deblur_unsharp", "deblur_wiener", "deblur_richardson_lucy"),
-                   "derain": ("derain_none", "derain_guided_median"),
-                   "remove": ("patchmatch",), "demosaic": ("mosaic_nearest", "mosaic_bicubic", "mosaic_lanczos")}
+                   "deblur": ("deblur_unsharp", "deblur_wiener", "deblur_richardson_lucy", "deblurgan"),
+                   "derain": ("derain_none", "derain_guided_median", "did_mdn"),
+                   "remove": ("patchmatch",),
+                   "demosaic": ("mosaic_nearest", "mosaic_bicubic", "mosaic_face_resnet", "mosaic_face_gan",
+                                "mosaic_scene_resnet")}
 FIRST = {"repair": ("astronaut", "medium"), "dewatermark": ("coffee", None), "remove": ("scene", None),
          "demosaic": ("astronaut", 8)}
 GUIDE_COLOUR = "#ffd400"

@@ -1,4 +1,5 @@
-"""The Vote tab: the human-preference study ("Real or inpainted?" and "Which fill is better?").
+"""The Vote tab: the human-preference study ("Real or inpainted?", "Which fill is better?" and
+"Real or de-mosaiced?", the survey's study of Dahl et al. 2017).
 
 Layout and adapters only: :class:`inpaint_core.study.service.StudyService` (built by
 :func:`make_study_service`, passed to :func:`build_vote_tab`) samples pairs, records votes and skips
@@ -34,11 +35,13 @@ from inpaint_core.study.service import ResultsView, Reveal, StudyService
 from inpaint_core.study.stats import MIN_BOOTSTRAP_RATERS
 from inpaint_core.study.store import PUBLIC_CODE, StudyInfo, VoteRejected, VoteStore
 
-MODE_LABELS = {"Real or inpainted?": "real", "Which fill is better?": "duel"}
+MODE_LABELS = {"Real or inpainted?": "real", "Which fill is better?": "duel", "Real or de-mosaiced?": "demosaic"}
 MODE_NAMES = {v: k for k, v in MODE_LABELS.items()}
 PROMPTS = {
     "real": "### Which image came from a camera?\nOne is an untouched photo, the other had a hole filled by an algorithm.",
     "duel": "### Which fill is better?\nBoth images had the same hole filled by two different methods.",
+    "demosaic": "### Which image came from a camera?\nOne is an untouched photo; in the other, a region was pixelated "
+                "(a mosaic of blocks) and restored by an algorithm.",
 }
 PICKED = {"left": "the left fill", "right": "the right fill", "tie": "a tie", "both_bad": "both bad"}
 CHOICE_BUTTONS = ("left", "right", "tie", "both_bad")  # the order of the four buttons in every output list
@@ -74,10 +77,11 @@ def _describe(study: StudyInfo) -> str:
 
 def reveal_markdown(reveal: Reveal) -> str:
     """The sentence shown after a vote: which side was the photo, or which methods dueled."""
-    if reveal.mode == "real":
+    if reveal.real_side is not None:
         other = "right" if reveal.real_side == "left" else "left"
+        done = "de-mosaiced" if reveal.mode == "demosaic" else "filled"
         text = (f"**Previous pair:** the **{reveal.real_side}** image came from a camera; the **{other}** one was "
-                f"filled by **{reveal.filled_title}** (`{reveal.filled}`). "
+                f"{done} by **{reveal.filled_title}** (`{reveal.filled}`). "
                 + ("You spotted it." if reveal.correct else "It fooled you."))
     else:
         text = (f"**Previous pair:** left was **{reveal.left_title}** (`{reveal.left}`), right was "
@@ -193,7 +197,8 @@ def _teacher_handlers(service: StudyService, exports: Path) -> SimpleNamespace:
         view = service.results_view(code, teacher_key, include_too_fast=include_too_fast)
         return [_summary(view), pd.DataFrame(view.fooled, columns=FOOLED_COLUMNS), fooled_figure(view.fooled_chart),
                 pd.DataFrame(view.bradley_terry, columns=BT_COLUMNS), bt_figure(view.bt_chart), view.extremes,
-                pd.DataFrame(view.pairs, columns=PAIR_COLUMNS)]
+                pd.DataFrame(view.pairs, columns=PAIR_COLUMNS), pd.DataFrame(view.demosaiced, columns=FOOLED_COLUMNS),
+                fooled_figure(view.demosaic_chart), view.demosaic_extremes]
 
     @handler
     def vote_results_csv(code: str, teacher_key: str, include_too_fast: bool) -> str:
@@ -229,7 +234,8 @@ def _build_rating() -> SimpleNamespace:
     gr.Markdown(
         "Take part in the human-preference study. **Real or inpainted?** shows an untouched photo and an "
         "inpainted version of it: pick the one from a camera. **Which fill is better?** shows two methods' fills "
-        "of the same hole. Method names stay hidden until you vote."
+        "of the same hole. **Real or de-mosaiced?** is the survey's study (Dahl et al. 2017): a photo against "
+        "the same photo pixelated and restored. Method names stay hidden until you vote."
     )
     with gr.Row():
         mode = gr.Radio(list(MODE_LABELS), value="Real or inpainted?", label="Mode", scale=2)
@@ -281,10 +287,17 @@ def _build_results() -> SimpleNamespace:
                              interactive=False)
         extremes = gr.Gallery(label="Best and worst rated images per method (k/n = picked over the photo)", columns=4,
                               height=320)
+        with gr.Row():
+            demosaiced = gr.Dataframe(label="Real or de-mosaiced? — how often the restored image was picked as the "
+                                      "photo (k/n, as the survey reports Dahl et al.)", interactive=False)
+            demosaic_plot = gr.Plot(label="Picked over the photo")
+        demosaic_extremes = gr.Gallery(label="Real or de-mosaiced? — best and worst rated images per method (k/n)",
+                                       columns=4, height=320)
         file = gr.File(label="Votes (CSV)")
     return SimpleNamespace(code=code, key=key, fast=fast, refresh=refresh, export=export, export_results=export_results,
                            live=live, timer=timer, file=file,
-                           outputs=[summary, fooled, fooled_plot, bt, bt_plot, extremes, pairs])
+                           outputs=[summary, fooled, fooled_plot, bt, bt_plot, extremes, pairs, demosaiced,
+                                    demosaic_plot, demosaic_extremes])
 
 
 def _build_classroom() -> SimpleNamespace:
@@ -292,7 +305,7 @@ def _build_classroom() -> SimpleNamespace:
         gr.Markdown("Pick methods and images; students join with the code you get. Studies are isolated.")
         with gr.Row():
             title = gr.Textbox(label="Title", max_lines=1)
-            modes = gr.CheckboxGroup(list(MODE_LABELS), value=list(MODE_LABELS), label="Modes")
+            modes = gr.CheckboxGroup(list(MODE_LABELS), value=list(MODE_LABELS)[:2], label="Modes")
             pairs = gr.Number(20, minimum=0, precision=0, label="Pairs per rater (0 = unlimited)")
             exposure = gr.Number(0, minimum=0, maximum=30, label="Exposure limit (s, 0 = none)")
         methods = gr.CheckboxGroup([], label="Methods")

@@ -55,6 +55,19 @@ class Case:
     def original(self) -> np.ndarray:
         return load_image(self.original_path)
 
+    @property
+    def input_path(self) -> Path | None:
+        """The damaged photo a visitor saw (stamped text, a mosaic...), where the case has one."""
+        try:
+            return _find(self.folder, "input")
+        except FileNotFoundError:
+            return None
+
+    def damaged(self) -> np.ndarray | None:
+        """The damaged input as uint8 RGB, or None (a plain hole)."""
+        path = self.input_path
+        return None if path is None else to_uint8_rgb(load_image(path))
+
     def mask(self) -> np.ndarray:
         return load_mask(self.mask_path)
 

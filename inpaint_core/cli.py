@@ -397,6 +397,7 @@ def _add_apps(sub) -> None:
     p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_apps_remove)
     from .apps.demosaic import DEFAULT_METHOD as MOSAIC_METHOD
+    from .restoration import DEFAULT_METHODS
 
     p = apps.add_parser("demosaic", help="find a mosaicked (pixelated) region and restore it")
     p.add_argument("--image", required=True)
@@ -411,14 +412,14 @@ def _add_apps(sub) -> None:
     p = apps.add_parser("deblur", help="restore a motion-blurred photo")
     p.add_argument("--image", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--method", default="deblur_unsharp")
+    p.add_argument("--method", default=DEFAULT_METHODS["deblur"])
     p.add_argument("--kernel", default=None, help="the true blur kernel as an image, for the non-blind methods")
     p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_apps_restore)
     p = apps.add_parser("derain", help="remove rain streaks from a photo")
     p.add_argument("--image", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--method", default="derain_guided_median")
+    p.add_argument("--method", default=DEFAULT_METHODS["derain"])
     p.add_argument("--seed", type=seed_type, default=0)
     p.set_defaults(func=cmd_apps_restore)
     p = apps.add_parser("list", help="every application and the methods it can use")

@@ -56,3 +56,11 @@ def get_method(name: str) -> InpaintMethod:
 def find_method(name: str) -> InpaintMethod | None:
     """The registered method called ``name``, or None (e.g. a gallery row of a retired method)."""
     return METHODS.get(name) if isinstance(name, str) else None
+
+
+def find_any_method(name: str):
+    """The inpainting or restoration method called ``name`` (both registries), or None: for surfaces
+    that show either (the gallery's de-mosaicing cases, the study's "Real or de-mosaiced?" pairs)."""
+    from .restoration import RESTORATIONS
+
+    return find_method(name) or (RESTORATIONS.get(name) if isinstance(name, str) else None)

@@ -35,12 +35,13 @@ def require_available():
     """``require_available(name)`` returns the method, or skips the test with the reason it cannot run;
     in CI (``CI=true``) a shipped model that is missing or fails its checksum fails the test instead."""
     from inpaint_core import get_method
+    from inpaint_core.registry import find_any_method
 
     shipped = shipped_models()
     in_ci = os.environ.get("CI", "").lower() == "true"
 
     def check(name: str):
-        impl = get_method(name)
+        impl = find_any_method(name) or get_method(name)  # inpainting or restoration methods
         ok, why = impl.availability()
         if ok:
             return impl

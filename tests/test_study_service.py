@@ -132,3 +132,74 @@ def test_study_creation_checks_what_the_teacher_picked(service):
     study, key = service.create_study(**{**ok, "pairs_per_rater": 4.0})  # the form's empty fields are no limit
     assert (study.title, study.modes, study.pairs_per_rater, study.exposure_s) == ("", ("real", "duel"), 4, 0.0)
     assert key and service.study(study.code.lower()) == study
+
+
+@pytest.fixture()
+def demosaic_service(tmp_path):
+    """Two inpainting cases (m1, m2) and two de-mosaicing cases (d1, d2; ``task: demosaic``)."""
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        image = rng.random((16, 20, 3)).astype(np.float32)
+        mask = np.zeros((16, 20), bool)
+        mask[4:12, 4:12] = True
+        write_case(tmp_path / "gallery", image, mask, {"m1": image * 0.5, "m2": image * 0.25}, case_id=f"c{i}")
+        write_case(tmp_path / "gallery", image, mask, {"d1": image * 0.9, "d2": image * 0.8}, case_id=f"mosaic{i}",
+                   task="demosaic", block=4, offset=[0, 0])
+    store = VoteStore(f"sqlite:///{tmp_path / 'votes.db'}", min_response_ms=0, rate_limit=(10**6, 60.0))
+    svc = StudyService(store, PairPool({"gallery": tmp_path / "gallery"}), seed=3)
+    yield svc
+    store.close()
+
+
+def test_real_or_demosaiced_pairs_the_photo_with_a_restoration_of_a_mosaic_case_only(demosaic_service):
+    svc = demosaic_service
+    for _ in range(8):
+        offer = svc.next_pair("r", "", "demosaic")
+        shown = svc.store.shown_pair(offer.token, "r")
+        assert shown["item_id"].split("/")[1].startswith("mosaic") and PHOTO in (shown["left_method"], shown["right_method"])
+        receipt = svc.vote("r", offer.token, "left")
+        assert receipt.reveal.real_side in ("left", "right") and receipt.reveal.filled in ("d1", "d2")
+    for _ in range(6):  # "Real or inpainted?" and duels never show a de-mosaicing case
+        for mode in ("real", "duel"):
+            offer = svc.next_pair("r2", "", mode)
+            assert svc.store.shown_pair(offer.token, "r2")["item_id"].split("/")[1].startswith("c")
+            svc.skip("r2", offer.token)
+
+
+def test_real_or_demosaiced_is_reported_as_k_over_n_with_a_wilson_interval_and_extremes(demosaic_service):
+    """As the survey reports Dahl et al.'s study: k/n picked over the photo, a Wilson interval, and the best
+    and worst rated images with their fractions; the "Real or inpainted?" table is not touched."""
+    from scipy.stats import binomtest
+
+    svc = demosaic_service
+    fooled_by = {"d1": 0, "d2": 0}
+    shown_by = {"d1": 0, "d2": 0}
+    for i in range(24):
+        rater = f"r{i % 4}"
+        offer = svc.next_pair(rater, "", "demosaic")
+        shown = svc.store.shown_pair(offer.token, rater)
+        method = shown["right_method"] if shown["left_method"] == PHOTO else shown["left_method"]
+        pick_restored = (method == "d1" and i % 3 != 0) or (method == "d2" and i % 4 == 0)  # d1 fools more often
+        side_of = "left" if shown["left_method"] == method else "right"
+        choice = side_of if pick_restored else ("right" if side_of == "left" else "left")
+        svc.vote(rater, offer.token, choice)
+        fooled_by[method] += int(pick_restored)
+        shown_by[method] += 1
+    view = svc.results_view("")
+    assert view.fooled == [] and view.results.fooled == []
+    rows = {r["method"]: r for r in view.results.demosaiced}
+    for method in ("d1", "d2"):
+        k, n = fooled_by[method], shown_by[method]
+        assert (rows[method]["k"], rows[method]["n"]) == (k, n)
+        ci = binomtest(k, n).proportion_ci(0.95, method="wilson")
+        low, high = ci.low, ci.high
+        assert rows[method]["wilson_low"] == pytest.approx(low, abs=1e-9)
+        assert rows[method]["wilson_high"] == pytest.approx(high, abs=1e-9)
+    shown = {r["method"]: r for r in view.demosaiced}
+    assert shown["d1"]["fooled"] == f"{fooled_by['d1']}/{shown_by['d1']}"
+    assert view.demosaic_chart.methods[0] == "d1"  # the higher rate first
+    captions = [c for _, c in view.demosaic_extremes]
+    assert len(captions) == 4 and all(c.split(" · ")[1] in ("best", "worst") for c in captions)
+    assert all("/" in c and c.endswith("%") for c in captions)
+    table = [r for r in csv.DictReader(io.StringIO(svc.results_csv("")[1])) if r["table"] == "demosaiced"]
+    assert {r["method"] for r in table} == {"d1", "d2"}

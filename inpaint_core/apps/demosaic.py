@@ -9,11 +9,11 @@ import time
 import numpy as np
 
 from ..errors import InpaintInputError
-from ..restoration import get_restoration, restore
+from ..restoration import DEFAULT_METHODS, get_restoration, restore
 from ..restoration.demosaic import Mosaic, _grid_offset, check_block, detect_mosaic
 from .common import as_rgb8, quality
 
-DEFAULT_METHOD = "mosaic_bicubic"
+DEFAULT_METHOD = DEFAULT_METHODS["demosaic"]  # the shipped face model
 
 
 @dataclasses.dataclass

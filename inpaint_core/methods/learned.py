@@ -22,17 +22,7 @@ from ..geometry import hole_box
 from ..poisson import poisson_blend
 from ..fast_marching import telea_fill
 
-def _torch():
-    """torch, imported on first use, limited to ``$INPAINT_TORCH_THREADS`` threads (default 1: on a
-    shared 2-core machine, two OpenMP threads competing with other processes run many times slower)."""
-    import os
-
-    import torch
-
-    threads = int(os.environ.get("INPAINT_TORCH_THREADS", "1"))
-    if torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
-    return torch
+_torch = weights.limited_torch
 
 
 def _interpolation(src_hw, dst_hw) -> int:

@@ -331,14 +331,14 @@ class LamaNet(nn.Module):
 
 class SNPatchCritic(nn.Module):
     """A PatchGAN critic (Isola et al. 2017) with spectral normalisation (Miyato et al. 2018):
-    RGB + mask in, a map of real/fake scores, each seeing a patch of about 34 px."""
+    RGB + mask in (or any ``in_channels``), a map of real/fake scores, each seeing a patch of about 34 px."""
 
-    def __init__(self, width: int = 32):
+    def __init__(self, width: int = 32, in_channels: int = 4):
         super().__init__()
         sn = nn.utils.spectral_norm
         c = width
         self.net = nn.Sequential(
-            sn(nn.Conv2d(4, c, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(in_channels, c, 4, 2, 1)), nn.LeakyReLU(0.2, True),
             sn(nn.Conv2d(c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2, True),
             sn(nn.Conv2d(2 * c, 4 * c, 4, 1, 1)), nn.LeakyReLU(0.2, True),
             sn(nn.Conv2d(4 * c, 1, 4, 1, 1)),
@@ -360,4 +360,7 @@ def build(kind: str, **sizes) -> nn.Module:
         "lama": LamaNet,
         "sn_patch_critic": SNPatchCritic,
     }
+    from .restoration_nets import NETWORKS  # the restoration networks (applications, part 2)
+
+    table.update(NETWORKS)
     return table[kind](**sizes)

@@ -293,11 +293,31 @@ def _hole_psnr(truth, result, mask) -> float:
     return 10 * math.log10(255.0**2 / max(mse, 1e-10))
 
 
+def recipe_learning_rate(cfg: dict, t: int) -> float:
+    """The recipe's schedule: linear warm-up over ``warmup`` of the steps, then cosine decay to 5 % of ``lr``."""
+    warm = max(1, int(cfg["warmup"] * cfg["steps"]))
+    if t < warm:
+        return cfg["lr"] * (t + 1) / warm
+    progress = min(1.0, (t - warm) / max(1, cfg["steps"] - warm))
+    return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def update_ema(ema, net, t: int, decay: float) -> None:
+    """Exponential moving average of ``net``'s weights into ``ema`` (a shorter memory in the first steps)."""
+    import torch
+
+    with torch.no_grad():
+        d = min(decay, (1 + t) / (10 + t))
+        for pe, p in zip(ema.parameters(), net.parameters()):
+            pe.lerp_(p, 1 - d)
+
+
 class Trainer:
     """Base: config, networks, optimisers, the loop, checkpoints, export."""
 
     kind = ""
     loss_columns: list[str] = []
+    select_metric, select_label = "hole_psnr", "hole PSNR"  # the held-back score keep_best maximises
 
     def __init__(self, cfg: dict, device):
         import torch
@@ -605,13 +625,7 @@ class LamaTrainer(Trainer):
                                             weight_decay=wd)}
 
     def learning_rate(self, t: int) -> float:
-        """Linear warm-up over ``warmup`` of the steps, then cosine decay to 5 % of ``lr``."""
-        cfg = self.cfg
-        warm = max(1, int(cfg["warmup"] * cfg["steps"]))
-        if t < warm:
-            return cfg["lr"] * (t + 1) / warm
-        progress = min(1.0, (t - warm) / max(1, cfg["steps"] - warm))
-        return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+        return recipe_learning_rate(self.cfg, t)
 
     def draw_holes(self, n: int, rng) -> np.ndarray:
         """``n`` holes from the bank, each under one of the 8 flips and quarter turns."""
@@ -673,10 +687,7 @@ class LamaTrainer(Trainer):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(G.parameters(), cfg["clip"])
         self.opts["generator"].step()
-        with torch.no_grad():  # exponential moving average of the weights
-            decay = min(cfg["ema"], (1 + t) / (10 + t))
-            for pe, p in zip(ema.parameters(), G.parameters()):
-                pe.lerp_(p, 1 - decay)
+        update_ema(ema, G, t, cfg["ema"])
         row["rec"] = rec.item()
         row["phase"] = "adv" if adversarial else "rec"
         return row
@@ -769,6 +780,13 @@ def export(trainer: Trainer, cfg: dict, out: Path, names: list[str]) -> None:
 INFERENCE_NETS = {"context_encoder": ["generator"], "glcic": ["completion"], "dcgan": ["generator", "discriminator"],
                   "lama": ["generator_ema"]}
 
+# the restoration models (applications, part 2) train through the same loop
+from .train_restoration import RESTORATION_DEFAULTS, RESTORATION_INFERENCE_NETS, RESTORATION_TRAINERS  # noqa: E402
+
+DEFAULTS.update(RESTORATION_DEFAULTS)
+TRAINERS.update(RESTORATION_TRAINERS)
+INFERENCE_NETS.update(RESTORATION_INFERENCE_NETS)
+
 
 def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu", resume: bool = False,
           stop_after: int | None = None, quiet: bool = False) -> dict:
@@ -820,9 +838,9 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
         scores = trainer.evaluate(val)
         for k, v in scores.items():
             eval_log.add({"step": step, "seconds": round(time.perf_counter() - t0, 1), "metric": k, "value": round(v, 4)})
-        if cfg.get("keep_best") and scores["hole_psnr"] > best:  # export the best by the held-back split
-            best = scores["hole_psnr"]
-            export(trainer, dict(finished(step, scores), selected_by="held-back hole PSNR (best evaluation)"),
+        if cfg.get("keep_best") and scores[trainer.select_metric] > best:  # export the best by the held-back split
+            best = scores[trainer.select_metric]
+            export(trainer, dict(finished(step, scores), selected_by=f"held-back {trainer.select_label} (best evaluation)"),
                    out, INFERENCE_NETS[cfg["model"]])
         return scores
 

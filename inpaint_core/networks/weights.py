@@ -41,7 +41,32 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "lama_scenes": "python -m inpaint_core.train lama --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
     "--out weights/lama_scenes --steps 13000 --threads 2 --time-limit-minutes 125",
+    "demosaic_faces_l2": "python -m inpaint_core.train demosaic --faces --data ../shared/data/train/celeba_89x109 "
+    "--out weights/demosaic_faces_l2 --steps 7000 --threads 2 --time-limit-minutes 26",
+    "demosaic_faces_gan": "python -m inpaint_core.train demosaic --faces --data ../shared/data/train/celeba_89x109 "
+    "--out weights/demosaic_faces_gan --steps 1500 --time-limit-minutes 12 --set adv_weight=0.0005 "
+    "'init_from=\"weights/demosaic_faces_l2\"' warmup=0.05 lr=0.0002 keep_best=false",
+    "demosaic_scenes": "python -m inpaint_core.train demosaic --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/demosaic_scenes --steps 2500 --time-limit-minutes 16 --set 'scales=[96,128,176]'",
+    "deblurgan_scenes": "python -m inpaint_core.train deblurgan --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/deblurgan_scenes --steps 4500 --time-limit-minutes 34",
+    "didmdn_scenes": "python -m inpaint_core.train did_mdn --data ../shared/data/train/bsds500 "
+    "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
+    "--out weights/didmdn_scenes --steps 2500 --batch 8 --time-limit-minutes 30",
 }
+
+
+def limited_torch():
+    """torch, imported on first use, limited to ``$INPAINT_TORCH_THREADS`` threads (default 1: on a
+    shared 2-core machine, two OpenMP threads competing with other processes run many times slower)."""
+    import torch
+
+    threads = int(os.environ.get("INPAINT_TORCH_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return torch
 
 
 class WeightsError(MethodUnavailable):

@@ -12,9 +12,9 @@ from ..base import ProgressFn, RunContext, check_seed
 from ..errors import InpaintInputError, MethodUnavailable
 from ..imageio import from_working, to_working, validate_image
 from .base import TASKS, RestorationMethod
-from .registry import RESTORATIONS, all_restorations, get_restoration
+from .registry import DEFAULT_METHODS, RESTORATIONS, all_restorations, get_restoration
 
-__all__ = ["RESTORATIONS", "TASKS", "RestorationMethod", "all_restorations", "get_restoration", "restore"]
+__all__ = ["DEFAULT_METHODS", "RESTORATIONS", "TASKS", "RestorationMethod", "all_restorations", "get_restoration", "restore"]
 
 
 def restore(image: np.ndarray, method: str | RestorationMethod, params: Mapping[str, Any] | None = None, *,

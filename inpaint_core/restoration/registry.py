@@ -4,15 +4,18 @@ contract tests) reads this list."""
 from __future__ import annotations
 
 from ..errors import InpaintInputError
-from . import deblur, demosaic, derain
+from . import deblur, demosaic, derain, learned
 from .base import TASKS, RestorationMethod
 
 RESTORATION_CLASSES: tuple[type[RestorationMethod], ...] = (
     demosaic.NearestUpsampling, demosaic.BicubicUpsampling, demosaic.LanczosUpsampling,
-    deblur.UnsharpMasking, deblur.Wiener, deblur.RichardsonLucy,
-    derain.NoOp, derain.GuidedMedian,
+    learned.FaceMosaicResNet, learned.FaceMosaicGAN, learned.SceneMosaicResNet,
+    deblur.UnsharpMasking, deblur.Wiener, deblur.RichardsonLucy, learned.DeblurGAN,
+    derain.NoOp, derain.GuidedMedian, learned.DIDMDN,
 )
 RESTORATIONS: dict[str, RestorationMethod] = {cls.name: cls() for cls in RESTORATION_CLASSES}
+# each application's default: its shipped learned model
+DEFAULT_METHODS: dict[str, str] = {"demosaic": "mosaic_face_resnet", "deblur": "deblurgan", "derain": "did_mdn"}
 
 
 def all_restorations(task: str | None = None) -> list[RestorationMethod]:

@@ -298,17 +298,18 @@ class AppsService:
             found = wm.find_marks(case.photo, case.template)
             out, _bad, _opacity = wm.unblend(case.photo, found, case.template, seed=seed)
             return out, "", time.perf_counter() - start
-        if case.app == "demosaic":
-            from ..restoration import restore
-
-            grid = self._grid(case, mask)  # detection is timed once, by Detect; not in each method's time
-            start = time.perf_counter()
-            out = restore(case.photo, method, region=grid.mask, block=grid, seed=seed)
-            return out, "", time.perf_counter() - start
-        if case.app in WHOLE_PHOTO:
+        if case.app in RESTORING:
             from ..restoration import get_restoration, restore
 
             impl = get_restoration(method, case.app)
+            ok, why = impl.availability()
+            if not ok:
+                return None, why, 0.0
+            if case.app == "demosaic":
+                grid = self._grid(case, mask)  # detection is timed once, by Detect; not in each method's time
+                start = time.perf_counter()
+                out = restore(case.photo, impl, region=grid.mask, block=grid, seed=seed)
+                return out, "", time.perf_counter() - start
             if "kernel" in impl.needs and case.kernel is None:
                 return None, "non-blind: it needs the true kernel, known for the examples only", 0.0
             start = time.perf_counter()

@@ -19,10 +19,10 @@ import pandas as pd
 from ..cases import Case, list_cases, read_case
 from ..errors import InpaintInputError
 from ..geometry import square_box
-from ..imageio import load_image, tint_hole, to_uint8_rgb
+from ..imageio import tint_hole
 from ..masks import bin_label, bin_order
 from ..metrics import METRICS
-from ..registry import FAMILY_ORDER, find_method
+from ..registry import FAMILY_ORDER, find_any_method
 
 RESULT_COLUMNS = [
     "case", "image", "mask_type", "hole_percent", "method", *METRICS,
@@ -68,13 +68,14 @@ def zoom(image: np.ndarray, box: tuple[slice, slice], size: int = 256) -> np.nda
 
 
 def method_title(name: str) -> str:
-    method = find_method(name)
+    method = find_any_method(name)
     return method.title if method else name
 
 
 def method_family(name: str) -> str:
-    method = find_method(name)
-    return method.family if method else "other"
+    """An inpainting method's family; a restoration method's task ("demosaic")."""
+    method = find_any_method(name)
+    return getattr(method, "family", None) or getattr(method, "task", None) or "other"
 
 
 @dataclasses.dataclass
@@ -166,17 +167,12 @@ class GalleryService:
             raise InpaintInputError(f"There is no gallery case called {case_id!r}; pick one from the list.")
         return read_case(folder)
 
-    @staticmethod
-    def _damaged_file(case: Case):
-        """The case's damaged photo (stamped, scratched, with an object), or None for a plain hole."""
-        return next((case.folder / f"input{ext}" for ext in (".webp", ".png") if (case.folder / f"input{ext}").exists()),
-                    None)
-
     def _before(self, case: Case) -> np.ndarray:
-        """The damaged input as a visitor sees it: the damaged photo, or the hole in magenta."""
-        damaged = self._damaged_file(case)
+        """The damaged input as a visitor sees it: the damaged photo (stamped, scratched, mosaicked),
+        or the hole in magenta."""
+        damaged = case.damaged()
         if damaged is not None:
-            return to_uint8_rgb(load_image(damaged))
+            return damaged
         return tint_hole(case.image("original"), case.mask(), HOLE_TINT)
 
     def tile_methods(self, case_id: str, families: list[str] | None) -> list[str]:
@@ -192,7 +188,7 @@ class GalleryService:
         hole = case.mask()
         box = square_box(hole, ZOOM_MARGIN) if zoomed else (slice(None), slice(None))
         view = (lambda im: zoom(im, box)) if zoomed else (lambda im: im)
-        repair = self._damaged_file(case) is not None
+        repair = case.input_path is not None
         tiles = [(view(case.image("original")), "Original (ground truth)"),
                  (view(self._before(case)), "Input: damaged photo" if repair else "Input: hole in magenta")]
         rows = self._rows(case.case_id, families)

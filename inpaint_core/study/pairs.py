@@ -4,7 +4,11 @@ A *case* (see :mod:`inpaint_core.cases`) holds an intact photo and each method's
 same hole. Two kinds of pair come out of it:
 
 * mode ``"real"``: the photo (:data:`PHOTO`) against one method's completion;
-* mode ``"duel"``: two methods' completions.
+* mode ``"duel"``: two methods' completions;
+* mode ``"demosaic"``: the photo against one method's restoration of a mosaic, over the de-mosaicing
+  cases only (``case.json`` ``"task": "demosaic"``), the survey's study of Dahl et al. 2017.
+
+"real" and "duel" read the inpainting cases only.
 
 Sampling is balanced like a round-robin: the method (for "real") or the pair of methods (for
 "duel") issued least often so far goes next, then the least-issued case for it that this rater has
@@ -30,9 +34,11 @@ import numpy as np
 
 from ..cases import Case, list_cases
 
-__all__ = ["PHOTO", "OFFERED_KEY", "PairPool", "Pair", "canonical"]
+__all__ = ["PHOTO", "PHOTO_MODES", "MODE_TASKS", "OFFERED_KEY", "PairPool", "Pair", "canonical"]
 
 PHOTO = "__photo__"  # the intact photo, as a pseudo-method in "real" pairs
+PHOTO_MODES = ("real", "demosaic")  # modes that pair the photo with one method's output
+MODE_TASKS = {"real": "inpaint", "duel": "inpaint", "demosaic": "demosaic"}  # the cases each mode reads
 OFFERED_KEY = "offered_to_study"  # case.json flag: the case's author offered it to the voting study
 
 
@@ -46,8 +52,8 @@ class Pair:
 
 
 def canonical(mode: str, a: str, b: str) -> tuple[str, str]:
-    """The order-free key of a pair: the photo first for "real", alphabetical for "duel"."""
-    if mode == "real":
+    """The order-free key of a pair: the photo first for "real" and "demosaic", alphabetical for "duel"."""
+    if mode in PHOTO_MODES:
         return (PHOTO, b) if a == PHOTO else (PHOTO, a)
     return (a, b) if a <= b else (b, a)
 
@@ -95,19 +101,21 @@ class PairPool:
         self, mode: str, *, methods: Sequence[str] = (), items: Sequence[str] = ()
     ) -> list[tuple[str, str, str]]:
         """Every ``(item_id, a, b)`` with ``(a, b)`` canonical, restricted to ``methods``/``items`` if given."""
+        if mode not in MODE_TASKS:
+            raise ValueError(f"Unknown study mode {mode!r}; use one of {', '.join(MODE_TASKS)}.")
         allowed_methods = set(methods)
         allowed_items = set(items)
         out = []
         for key, case in self.cases().items():
             if allowed_items and key not in allowed_items:
                 continue
+            if case.meta.get("task", "inpaint") != MODE_TASKS[mode]:
+                continue
             names = sorted(m for m in case.outputs if not allowed_methods or m in allowed_methods)
-            if mode == "real":
+            if mode in PHOTO_MODES:
                 out.extend((key, PHOTO, m) for m in names)
-            elif mode == "duel":
-                out.extend((key, a, b) for a, b in itertools.combinations(names, 2))
             else:
-                raise ValueError(f"Unknown study mode {mode!r}; use 'real' or 'duel'.")
+                out.extend((key, a, b) for a, b in itertools.combinations(names, 2))
         return out
 
     # ------------------------------------------------------------------ sampling

@@ -2,7 +2,8 @@
 
 Votes are the dicts of :meth:`inpaint_core.study.store.VoteStore.votes`. In "real" votes the side a
 rater picked is the one they believed came from a camera, so a method *fools* the rater when its
-completion is picked over the photo. In duels, "tie" and "both bad" both express no preference
+completion is picked over the photo; "demosaic" votes ("Real or de-mosaiced?") are counted the same
+way in a table of their own, as the survey reports Dahl et al.'s study (k/n, e.g. 23/40 = 57 %). In duels, "tie" and "both bad" both express no preference
 between the two fills and count as half a win to each side in Bradley-Terry (the "both bad" count
 is reported separately).
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .pairs import PHOTO, canonical
+from .pairs import PHOTO, PHOTO_MODES, canonical
 from .stats import MIN_BOOTSTRAP_RATERS, BTResult, bt_bootstrap, clustered_wilson_interval, effective_sample_size, overlap_rank, wilson_interval
 
 __all__ = [
@@ -42,8 +43,9 @@ def _filled(vote: dict) -> str:
     return vote["right_method"] if vote["left_method"] == PHOTO else vote["left_method"]
 
 
-def fooled_table(votes: Iterable[dict], *, confidence: float = 0.95) -> list[dict]:
-    """Per method: k (times its fill was picked as the photo), n, rate, intervals, raters, images, rank.
+def fooled_table(votes: Iterable[dict], *, confidence: float = 0.95, mode: str = "real") -> list[dict]:
+    """Per method: k (times its fill was picked as the photo), n, rate, intervals, raters, images, rank,
+    over the votes of ``mode`` ("real" or "demosaic").
 
     ``low``/``high`` is the honest interval, clustered by rater
     (:func:`~inpaint_core.study.stats.clustered_wilson_interval`; ``(0, 1)`` and ``estimable``
@@ -54,7 +56,7 @@ def fooled_table(votes: Iterable[dict], *, confidence: float = 0.95) -> list[dic
     per_rater: dict[str, dict[str, list[int]]] = {}
     images: dict[str, set[str]] = {}
     for v in votes:
-        if v["mode"] != "real":
+        if v["mode"] != mode:
             continue
         method = _filled(v)
         k_n = per_rater.setdefault(method, {}).setdefault(v["session_id"], [0, 0])
@@ -81,11 +83,11 @@ def fooled_table(votes: Iterable[dict], *, confidence: float = 0.95) -> list[dic
     return rows
 
 
-def image_table(votes: Iterable[dict]) -> dict[tuple[str, str], tuple[int, int]]:
-    """``(method, item_id) -> (k, n)``: how often each single completion fooled raters."""
+def image_table(votes: Iterable[dict], mode: str = "real") -> dict[tuple[str, str], tuple[int, int]]:
+    """``(method, item_id) -> (k, n)``: how often each single completion fooled raters (votes of ``mode``)."""
     table: dict[tuple[str, str], list[int]] = {}
     for v in votes:
-        if v["mode"] != "real":
+        if v["mode"] != mode:
             continue
         method = v["right_method"] if v["left_method"] == PHOTO else v["left_method"]
         k_n = table.setdefault((method, v["item_id"]), [0, 0])
@@ -94,13 +96,13 @@ def image_table(votes: Iterable[dict]) -> dict[tuple[str, str], tuple[int, int]]
     return {key: (k, n) for key, (k, n) in table.items()}
 
 
-def best_and_worst(votes: Iterable[dict]) -> dict[str, dict[str, tuple[str, int, int]]]:
+def best_and_worst(votes: Iterable[dict], mode: str = "real") -> dict[str, dict[str, tuple[str, int, int]]]:
     """Per method, its best and worst rated image as ``(item_id, k, n)`` (as the survey shows them).
 
     Best = highest fooled rate k/n, worst = lowest; among equal rates the image with more votes wins.
     """
     by_method: dict[str, list[tuple[str, int, int]]] = {}
-    for (method, item), (k, n) in image_table(votes).items():
+    for (method, item), (k, n) in image_table(votes, mode).items():
         by_method.setdefault(method, []).append((item, k, n))
     out = {}
     for method, entries in by_method.items():
@@ -142,10 +144,10 @@ def skip_counts(outcomes: Iterable[dict]) -> dict[str, dict]:
     """Skipped and resolved (skipped + voted) pairs per method and per duel pair.
 
     ``outcomes`` are the rows of :meth:`~inpaint_core.study.store.VoteStore.shown_outcomes`.
-    Returns ``{"real": {method: (skipped, resolved)}, "duel": {method: ...},
+    Returns ``{"real": {method: (skipped, resolved)}, "demosaic": {method: ...}, "duel": {method: ...},
     "pair": {(a, b): ...}}``.
     """
-    out: dict[str, dict] = {"real": {}, "duel": {}, "pair": {}}
+    out: dict[str, dict] = {"real": {}, "demosaic": {}, "duel": {}, "pair": {}}
 
     def add(table: dict, key, skipped: int, resolved: int) -> None:
         s, r = table.get(key, (0, 0))
@@ -153,8 +155,8 @@ def skip_counts(outcomes: Iterable[dict]) -> dict[str, dict]:
 
     for o in outcomes:
         skipped, resolved = int(o["skipped"]), int(o["skipped"]) + int(o["voted"])
-        if o["mode"] == "real":
-            add(out["real"], _filled(o), skipped, resolved)
+        if o["mode"] in PHOTO_MODES:
+            add(out[o["mode"]], _filled(o), skipped, resolved)
         elif o["mode"] == "duel":
             pair = canonical("duel", o["left_method"], o["right_method"])
             add(out["pair"], pair, skipped, resolved)
@@ -183,6 +185,21 @@ class StudyResults:
     n_skipped: int = 0  # pairs skipped without a vote
     n_resolved: int = 0  # pairs skipped or voted on
     pairs: list[dict] = dataclasses.field(default_factory=list)  # duel pairs, see duel_pair_table
+    demosaiced: list[dict] = dataclasses.field(default_factory=list)  # "Real or de-mosaiced?", as fooled
+    demosaic_best_worst: dict[str, dict[str, tuple[str, int, int]]] = dataclasses.field(default_factory=dict)
+
+
+def photo_table(votes: Sequence[dict], skips: dict, mode: str) -> list[dict]:
+    """The fooled-rate rows of ``mode`` with their skips; methods whose pairs were only skipped get
+    an unvoted row."""
+    rows = fooled_table(votes, mode=mode)
+    voted = {r["method"] for r in rows}
+    rows += [
+        {"method": m, "k": 0, "n": 0, "rate": float("nan"), "low": 0.0, "high": 1.0, "wilson_low": 0.0,
+         "wilson_high": 1.0, "n_eff": float("nan"), "estimable": False, "raters": 0, "images": 0, "rank": None}
+        for m in sorted(set(skips[mode]) - voted)
+    ]
+    return [_with_skips(r, skips[mode].get(r["method"])) for r in rows]
 
 
 def summarise(
@@ -217,14 +234,7 @@ def summarise(
         if not r["duels"]:
             r["rank"] = None
         _with_skips(r, skips["duel"].get(r["method"]))
-    fooled = fooled_table(used)
-    voted = {r["method"] for r in fooled}
-    fooled += [
-        {"method": m, "k": 0, "n": 0, "rate": float("nan"), "low": 0.0, "high": 1.0, "wilson_low": 0.0,
-         "wilson_high": 1.0, "n_eff": float("nan"), "estimable": False, "raters": 0, "images": 0, "rank": None}
-        for m in sorted(set(skips["real"]) - voted)
-    ]
-    fooled = [_with_skips(r, skips["real"].get(r["method"])) for r in fooled]
+    fooled = photo_table(used, skips, "real")
     pairs = duel_pair_table(used)
     voted_pairs = {(r["method"], r["method_b"]) for r in pairs}
     pairs += [
@@ -232,12 +242,13 @@ def summarise(
         for a, b in sorted(set(skips["pair"]) - voted_pairs)
     ]
     pairs = [_with_skips(r, skips["pair"].get((r["method"], r["method_b"]))) for r in pairs]
-    resolved = [sr for table in ("real", "pair") for sr in skips[table].values()]
+    resolved = [sr for table in ("real", "demosaic", "pair") for sr in skips[table].values()]
     return StudyResults(
         n_votes=len(used), n_too_fast=flagged, n_raters=len({v["session_id"] for v in used}),
         fooled=fooled, bt=bt, bt_rows=bt_rows, best_worst=best_and_worst(used), both_bad=both_bad,
         n_images=len({v["item_id"] for v in used}), n_skipped=sum(s for s, _ in resolved),
-        n_resolved=sum(r for _, r in resolved), pairs=pairs,
+        n_resolved=sum(r for _, r in resolved), pairs=pairs, demosaiced=photo_table(used, skips, "demosaic"),
+        demosaic_best_worst=best_and_worst(used, "demosaic"),
     )
 
 
@@ -249,7 +260,7 @@ RESULT_COLUMNS = (
 
 
 def results_csv(results: StudyResults) -> str:
-    """The result tables as one CSV: ``table`` is ``fooled``, ``bradley_terry`` or ``duel_pair``.
+    """The result tables as one CSV: ``table`` is ``fooled``, ``demosaiced``, ``bradley_terry`` or ``duel_pair``.
 
     Every interval (``low``, ``high``; for fooled rates also the vote-level ``wilson_low``,
     ``wilson_high``) stands beside the raters and distinct images behind it; a not estimable
@@ -258,7 +269,8 @@ def results_csv(results: StudyResults) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(RESULT_COLUMNS), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for table, rows in (("fooled", results.fooled), ("bradley_terry", results.bt_rows), ("duel_pair", results.pairs)):
+    for table, rows in (("fooled", results.fooled), ("demosaiced", results.demosaiced),
+                        ("bradley_terry", results.bt_rows), ("duel_pair", results.pairs)):
         for row in rows:
             writer.writerow({"table": table, **row})
     return buffer.getvalue()
@@ -283,15 +295,15 @@ def _not_estimable(row: dict, need: int) -> str:
     return f"n/a ({row['raters']} rater{'s' * (row['raters'] != 1)}; needs {need})"
 
 
-def fooled_display(results: StudyResults, title: Callable[[str], str] = str) -> list[dict]:
-    """The fooled-rate table as shown (keys :data:`FOOLED_COLUMNS`); ``title`` names a method."""
+def fooled_display(results: StudyResults, title: Callable[[str], str] = str, mode: str = "real") -> list[dict]:
+    """The fooled-rate table of ``mode`` as shown (keys :data:`FOOLED_COLUMNS`); ``title`` names a method."""
     return [
         {"rank": "" if r["rank"] is None else r["rank"], "method": r["method"], "title": title(r["method"]),
          "fooled": f"{r['k']}/{r['n']}", "rate %": round(100 * r["rate"], 1) if r["n"] else "",
          "95 % CI (raters)": f"{100 * r['low']:.0f}-{100 * r['high']:.0f} %" if r["estimable"] else _not_estimable(r, 2),
          "Wilson 95 % CI (votes)": f"{100 * r['wilson_low']:.0f}-{100 * r['wilson_high']:.0f} %",
          "raters": r["raters"], "images": r["images"], "skipped": skip_cell(r)}
-        for r in results.fooled
+        for r in (results.demosaiced if mode == "demosaic" else results.fooled)
     ]
 
 
@@ -343,9 +355,9 @@ def _chart(rows: list[dict], centre: str, scale: float, text: list[str]) -> Char
     )
 
 
-def fooled_chart(results: StudyResults) -> ChartData:
+def fooled_chart(results: StudyResults, mode: str = "real") -> ChartData:
     """Fooled rates in percent with their rater-clustered intervals; methods without a vote are left out."""
-    rows = [r for r in results.fooled if r["n"]]
+    rows = [r for r in (results.demosaiced if mode == "demosaic" else results.fooled) if r["n"]]
     return _chart(rows, "rate", 100.0, [f"{r['k']}/{r['n']} · {r['raters']} raters" for r in rows])
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..registry import find_method
-from .pairs import PHOTO, PairPool
+from ..registry import find_any_method
+from .pairs import PHOTO, PHOTO_MODES, PairPool
 from .results import (
     ChartData, StudyResults, bt_chart, bt_display, fooled_chart, fooled_display, pairs_display, results_csv, summarise,
 )
@@ -40,7 +40,7 @@ def method_title(name: str) -> str:
     """A method's display title from the registry, or its name for methods not registered here."""
     if name == PHOTO:
         return "the camera photo"
-    method = find_method(name)
+    method = find_any_method(name)
     return method.title if method is not None else name
 
 
@@ -90,7 +90,7 @@ class Reveal:
     def of(cls, vote: dict) -> "Reveal":
         """The reveal of a stored vote (a row of :meth:`VoteStore.record_vote`)."""
         left, right, choice = vote["left_method"], vote["right_method"], vote["choice"]
-        real_side = ("left" if left == PHOTO else "right") if vote["mode"] == "real" else None
+        real_side = ("left" if left == PHOTO else "right") if vote["mode"] in PHOTO_MODES else None
         return cls(
             mode=vote["mode"], choice=choice, left=left, right=right, left_title=method_title(left),
             right_title=method_title(right), real_side=real_side,
@@ -128,6 +128,9 @@ class ResultsView:
     fooled_chart: ChartData  # percent
     bt_chart: ChartData  # log-strength
     extremes: list[tuple[np.ndarray, str]]  # best and worst image per method, with a caption
+    demosaiced: list[dict] = dataclasses.field(default_factory=list)  # "Real or de-mosaiced?", FOOLED_COLUMNS
+    demosaic_chart: ChartData | None = None
+    demosaic_extremes: list[tuple[np.ndarray, str]] = dataclasses.field(default_factory=list)
 
 
 EXPORT_KINDS = ("votes", "results")
@@ -189,8 +192,9 @@ class StudyService:
         study = StudyInfo(0, "", title or "", tuple(modes), tuple(methods), tuple(items), pairs_per_rater, exposure_s)
         for mode in modes:
             if not self.pool.candidates(mode, methods=study.methods, items=study.items):
-                need = "two methods" if mode == "duel" else "one method"
-                raise ValueError(f"The chosen images and methods give no pair for {mode!r}; it needs {need} per image.")
+                need = {"duel": "two methods per image", "real": "one method per image",
+                        "demosaic": "a de-mosaicing image and one de-mosaicing method"}[mode]
+                raise ValueError(f"The chosen images and methods give no pair for {mode!r}; it needs {need}.")
         return self.store.create_study(
             title=title or "", modes=modes, methods=methods, items=items, pairs_per_rater=pairs_per_rater,
             exposure_s=exposure_s,
@@ -288,16 +292,20 @@ class StudyService:
             study=study, results=results, include_too_fast=include_too_fast,
             fooled=fooled_display(results, method_title), bradley_terry=bt_display(results, method_title),
             pairs=pairs_display(results), fooled_chart=fooled_chart(results), bt_chart=bt_chart(results),
-            extremes=self.extremes(results),
+            extremes=self.extremes(results), demosaiced=fooled_display(results, method_title, mode="demosaic"),
+            demosaic_chart=fooled_chart(results, mode="demosaic"),
+            demosaic_extremes=self.extremes(results, mode="demosaic"),
         )
 
-    def extremes(self, results: StudyResults) -> list[tuple[np.ndarray, str]]:
-        """Each method's best and worst rated image (a thumbnail) with a caption, by method name.
+    def extremes(self, results: StudyResults, mode: str = "real") -> list[tuple[np.ndarray, str]]:
+        """Each method's best and worst rated image (a thumbnail) with a caption, by method name, for
+        the photo-against-method votes of ``mode`` ("real" or "demosaic").
 
         An image whose case folder was removed since the vote is left out.
         """
         items = []
-        for method, picks in sorted(results.best_worst.items()):
+        picked = results.demosaic_best_worst if mode == "demosaic" else results.best_worst
+        for method, picks in sorted(picked.items()):
             for which in ("best", "worst"):
                 item, k, n = picks[which]
                 try:

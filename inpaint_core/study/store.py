@@ -54,8 +54,8 @@ def _add_shown_skipped(conn: Connection) -> None:
 #: ``MIGRATIONS[n](conn)`` upgrades a database at version n-1 to version n.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_shown_skipped}
 
-MODES = ("real", "duel")  # "Real or inpainted?" (2AFC) and "Which fill is better?" (duel)
-CHOICES = {"real": ("left", "right"), "duel": ("left", "right", "tie", "both_bad")}
+MODES = ("real", "duel", "demosaic")  # "Real or inpainted?" (2AFC), "Which fill is better?" (duel), "Real or de-mosaiced?"
+CHOICES = {"real": ("left", "right"), "duel": ("left", "right", "tie", "both_bad"), "demosaic": ("left", "right")}
 PUBLIC_CODE = "PUBLIC"
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read out in a classroom
 _CODE_LENGTH = 6
@@ -252,12 +252,14 @@ class VoteStore:
                 conn.execute(
                     update(SchemaVersionRow).where(SchemaVersionRow.id == 1).values(version=step, updated=time.time())
                 )
-        exists = conn.execute(select(StudyRow.id).where(StudyRow.code == PUBLIC_CODE)).first()
+        exists = conn.execute(select(StudyRow.id, StudyRow.modes).where(StudyRow.code == PUBLIC_CODE)).first()
         if exists is None:
             conn.execute(StudyRow.__table__.insert().values(
                 code=PUBLIC_CODE, title="Public study", modes=",".join(MODES), methods="[]", items="[]",
                 pairs_per_rater=0, exposure_s=0.0, teacher_key_hash="", created=time.time(),
             ))
+        elif exists.modes != ",".join(MODES):  # the public study runs every mode, new ones included
+            conn.execute(update(StudyRow).where(StudyRow.id == exists.id).values(modes=",".join(MODES)))
 
     def schema_version(self) -> int:
         with self._read() as conn:
