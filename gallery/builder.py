@@ -386,7 +386,7 @@ def build(
         from .specs import shipped_cases
 
         cases = shipped_cases()
-    tasks = list(dict.fromkeys(["inpaint", *(spec.task for spec in cases)]))
+    tasks = list(dict.fromkeys(["inpaint", "demosaic", *(spec.task for spec in cases)]))  # every registered method
     per_task = {task: case_methods(task) for task in tasks}
     registered = list(dict.fromkeys(m for task in tasks for m in per_task[task]))
     prune_methods = methods is None

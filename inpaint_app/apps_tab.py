@@ -54,13 +54,14 @@ INTRO = {
               "chosen along them with dynamic programming; the rest by each method, with that structure fixed.",
     "demosaic": "De-mosaicing: a pixelated region is found on its own (cells that are constant inside and differ "
                 "from their neighbours, on a grid whose block size and offset are detected), then its block means "
-                "are upsampled back (the baselines of Dahl et al. 2017; learned restorers are still to come).",
+                "are restored: upsampled back (the baselines of Dahl et al. 2017), or by a residual network trained "
+                "here on faces (L2, and fine-tuned adversarially: sharper, not truer) or on scenes.",
     "deblur": "De-blurring: an example is blurred by a random camera-shake kernel (Boracchi and Foi 2012); Wiener "
               "and Richardson-Lucy deconvolution are given that true kernel (non-blind: examples only), unsharp "
-              "masking is blind. DeblurGAN is still to come.",
+              "masking is blind, and so is DeblurGAN (Kupyn et al. 2018), trained here on synthetic camera shake.",
     "derain": "De-raining: an example gets synthetic rain streaks (light, medium, heavy); the classical baseline "
               "splits the photo with a guided filter and takes a median across the streaks' direction in the detail "
-              "layer. DID-MDN is still to come.",
+              "layer; DID-MDN (Zhang and Patel 2018), trained here, estimates the density, then the rain layer.",
 }
 RESTORE_STRENGTHS = {"deblur": list(BLUR_SIZES), "derain": ["light", "medium", "heavy"]}
 

@@ -46,6 +46,10 @@ PROMPTS = {
 PICKED = {"left": "the left fill", "right": "the right fill", "tie": "a tie", "both_bad": "both bad"}
 CHOICE_BUTTONS = ("left", "right", "tie", "both_bad")  # the order of the four buttons in every output list
 RATING = dict(concurrency_limit=8, concurrency_id="vote_rating")
+# the pair fills its box in the browser, nearest-neighbour: a 32 or 64 px face (the de-mosaicing study) is seen,
+# and no interpolation mixes pixels; both sides are scaled alike, the files sent stay the exact images
+CSS = ("#vote-left-image img, #vote-right-image img { width: 100%; height: 100%; object-fit: contain; "
+       "image-rendering: pixelated; }")
 
 
 def make_study_service(config: AppConfig) -> StudyService:
@@ -355,6 +359,7 @@ def build_vote_tab(service: StudyService, config: AppConfig) -> None:
     in a folder of this app's own, removed at exit.
     """
     files = PairImageFiles()  # registers the static folder of the pair images before the app starts
+    gr.HTML(f"<style>{CSS}</style>", padding=False)
     rating, results, classroom = _build_rating(), _build_results(), _build_classroom()
     _wire_rating(rating, _rating_handlers(service, files))
     _wire_teacher(results, classroom, _teacher_handlers(service, files.folder / "exports"))

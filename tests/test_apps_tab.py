@@ -112,16 +112,18 @@ def test_demosaicing_through_client(client):
     assert bicubic > nearest + 0.5
 
 
-def test_deblurring_and_deraining_through_client(client):
+def test_deblurring_and_deraining_through_client(client, require_available):
     client = client()
-    for app, methods, better in (("deblur", ["deblur_unsharp", "deblur_richardson_lucy"], "deblur_richardson_lucy"),
-                                 ("derain", ["derain_none", "derain_guided_median"], "derain_guided_median")):
+    for app, methods, learned in (("deblur", ["deblur_unsharp", "deblur_richardson_lucy", "deblurgan"], "DeblurGAN"),
+                                  ("derain", ["derain_none", "derain_guided_median", "did_mdn"], "DID-MDN")):
+        require_available(methods[-1])
         _photo, line = client.predict("chelsea", "heavy", 1, api_name=f"/apps_{app}_example")
         assert "heavy" in line
         tiles, table, zip_path, status = client.predict(methods, 0, api_name=f"/apps_{app}_fill")
-        assert len(tiles) == 2 and status.startswith("Restored 100.00 %") and zip_path.endswith(".zip")
+        assert len(tiles) == 3 and status.startswith("Restored 100.00 %") and zip_path.endswith(".zip")
         psnr = table["headers"].index("PSNR")
         scores = {r[0]: r[psnr] for r in table["data"]}
         degraded = scores["(input, degraded)"]
         best = next(v for k, v in scores.items() if k.startswith(("Richardson", "Guided")))
         assert best > degraded + 0.5, (app, scores)  # quality itself: tests/test_restoration.py
+        assert next(v for k, v in scores.items() if k.startswith(learned)) > degraded + 0.5, (app, scores)

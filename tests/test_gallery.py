@@ -278,3 +278,47 @@ def test_leaderboard_ranks_only_methods_that_completed_every_case(tmp_path, monk
     assert board.loc["telea", "rank"] == "1"
     assert board.loc["harmonic", "rank"] == "unranked: 1 of 3 cases"
     assert list(board.index) == ["telea", "harmonic"]
+
+
+def test_demosaic_cases_are_true_mosaics_restored_by_the_demosaic_methods_only():
+    """Each de-mosaicing case's input is the mosaic operator's output over whole grid cells (the hole),
+    only the registry's de-mosaicing methods have rows on it, their PSNR is scikit-image's over what a
+    visitor sees, and a row recomputes to its stored image."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from gallery.specs import MOSAIC_CASES
+    from inpaint_core.restoration import all_restorations
+    from inpaint_core.restoration.demosaic import mosaic, mosaic_cells
+
+    table = read_results(SHIPPED)
+    names = {m.name for m in all_restorations("demosaic")}
+    assert not (set(table[~table["case"].isin(list(MOSAIC_CASES))]["method"]) & names)
+    for case_id in MOSAIC_CASES:
+        case = read_case(SHIPPED / case_id)
+        block, offset = case.meta["block"], tuple(case.meta["offset"])
+        original, hole, damaged = case.original(), case.mask(), case.damaged()
+        assert case.meta["task"] == "demosaic" and damaged is not None
+        assert np.array_equal(mosaic_cells(hole.shape, block, hole, offset), hole)  # whole cells only
+        assert np.array_equal(mosaic(original, block, hole, offset), damaged)
+        assert np.array_equal(case.image("mosaic_nearest"), damaged)  # the methods read the mosaic, not the photo
+        rows = table[table["case"] == case_id]
+        assert set(rows["method"]) == names, case_id
+        for _, row in rows[rows["status"] == "ok"].iterrows():
+            shown = case.image(row["method"])
+            assert row["psnr"] == pytest.approx(peak_signal_noise_ratio(original, shown), abs=1e-6), (case_id, row["method"])
+    row = table[(table["case"] == "face-mosaic8") & (table["method"] == "mosaic_bicubic")].iloc[0]
+    again = recompute_row(SHIPPED, row)
+    assert again["status"] == "ok" and np.array_equal(read_case(SHIPPED / "face-mosaic8").image("mosaic_bicubic"), again["output"])
+
+
+def test_gallery_shows_a_demosaic_case_with_its_mosaic_and_restorations():
+    from inpaint_core.services.gallery import GalleryService
+
+    service = GalleryService(SHIPPED)
+    families = service.families()
+    assert "demosaic" in families and families[0] != "demosaic"  # after the inpainting families
+    view = service.case_view("face-mosaic8", families)
+    assert view.tiles[1][1] == "Input: damaged photo"
+    assert np.array_equal(view.tiles[1][0], read_case(SHIPPED / "face-mosaic8").damaged())
+    assert {name for _, name in view.methods} >= {"mosaic_nearest", "mosaic_bicubic", "mosaic_lanczos"}
+    assert all(title.startswith(("Nearest", "Bicubic", "Lanczos", "Face", "Scene")) for title, _ in view.methods)

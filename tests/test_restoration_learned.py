@@ -63,13 +63,13 @@ def _mosaicked(block):
 
 # (method, images, degradation, baseline (None: the degraded input), the stated margin in dB)
 CASES = {
-    "mosaic_face_resnet block 4": ("mosaic_face_resnet", _faces, _mosaicked(4), "mosaic_bicubic", 0.3),
-    "mosaic_face_resnet block 8": ("mosaic_face_resnet", _faces, _mosaicked(8), "mosaic_bicubic", 0.2),
-    "mosaic_face_gan block 4": ("mosaic_face_gan", _faces, _mosaicked(4), "mosaic_nearest", 1.0),
+    "mosaic_face_resnet block 4": ("mosaic_face_resnet", _faces, _mosaicked(4), "mosaic_bicubic", 0.7),
+    "mosaic_face_resnet block 8": ("mosaic_face_resnet", _faces, _mosaicked(8), "mosaic_bicubic", 0.7),
+    "mosaic_face_gan block 4": ("mosaic_face_gan", _faces, _mosaicked(4), "mosaic_bicubic", 0.6),
     "mosaic_scene_resnet block 4": ("mosaic_scene_resnet", lambda: [photo(n, 128) for n in SCENES], _mosaicked(4),
-                                    "mosaic_bicubic", 0.2),
+                                    "mosaic_bicubic", 0.25),
     "deblurgan": ("deblurgan", lambda: [photo(n, 192) for n in SCENES],
-                  lambda clean, i: (blur(clean, shake_kernel(17, seed=1000 + i)), {}), None, 0.5),
+                  lambda clean, i: (blur(clean, shake_kernel(17, seed=1000 + i)), {}), None, 0.3),
     "did_mdn": ("did_mdn", lambda: [photo(n, 192) for n in SCENES],
                 lambda clean, i: (add_rain(clean, ("light", "medium", "heavy")[i % 3], seed=50 + i)[0], {}), None, 1.0),
 }
@@ -83,14 +83,15 @@ def test_shipped_network_beats_its_simplest_baseline(case, require_available):
     assert gain > margin, f"{case}: {gain:+.2f} dB over {baseline or 'the degraded input'} (needs > {margin} dB)"
 
 
-def test_density_classifier_tells_light_from_heavy_rain(require_available):
+def test_density_classifier_reads_the_rain_density(require_available):
+    """At the photo sizes it trained on (here 512 px): light, medium and heavy rain told apart (chance: 1 in 3)."""
     impl = require_available("did_mdn")
     right = 0
     for i, name in enumerate(SCENES):
-        for density in ("light", "heavy"):
-            rainy = add_rain(photo(name, 192), density, seed=70 + i)[0].astype(np.float32) / 255
+        for density in ("light", "medium", "heavy"):
+            rainy = add_rain(photo(name, 512), density, seed=70 + i)[0].astype(np.float32) / 255
             right += impl.classify(rainy)[0] == density
-    assert right >= 6, f"{right} of 8 densities right"
+    assert right >= 9, f"{right} of 12 densities right"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def _config(model, data, steps, **extra):
     sizes = {"demosaic": dict(size=32, width=8, blocks=2, scales=[64], train_blocks=[2], block_weights=[1.0], lr=1e-2),
              "deblurgan": dict(size=32, width=8, blocks=2, kernel_bank=20, kernel_sizes=[9, 15], scales=[96],
                                adv_from=0.5),
-             "did_mdn": dict(size=32, width=8, growth=4, layers=2, rain_bank=12, photo_sides=[96, 128], scales=[96])}
+             "did_mdn": dict(size=32, width=8, growth=4, layers=2, rain_bank=12, photo_sides=[96, 128], scales=[96], lr=1e-2)}
     cfg.update(sizes[model], **extra)
     cfg["networks"] = TRAINERS[model].network_specs(cfg)
     return cfg

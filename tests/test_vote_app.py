@@ -22,6 +22,7 @@ from inpaint_core.cases import list_cases, write_case
 from tests.netutil import free_port
 
 METHODS = ("zebrafill", "quuxpaint", "blurbotron")  # unusual names: any occurrence in the page is a leak
+DEMOSAICER = "unblockulator"  # the one de-mosaicing "method" of the fixture's mosaic case
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -36,6 +37,10 @@ def app(tmp_path_factory):
         mask[12:30, 20:44] = True
         outputs = {m: np.where(mask[..., None], (k + 1) / 4, image).astype(np.float32) for k, m in enumerate(METHODS)}
         write_case(root / "gallery", image, mask, outputs, case_id=f"case{i}")
+    mosaic = np.zeros((48, 64), bool)
+    mosaic[8:40, 16:48] = True
+    write_case(root / "gallery", image, mosaic, {DEMOSAICER: np.where(mosaic[..., None], 0.3, image).astype(np.float32)},
+               case_id="mosaic0", task="demosaic", block=8, offset=[0, 0])
     config = AppConfig(gallery_dir=root / "gallery", recent_dir=root / "recent", database_url=f"sqlite:///{root}/votes.db")
     with gr.Blocks() as demo:
         with gr.Tab("Vote"):
@@ -84,7 +89,8 @@ def test_full_vote_round_trip_and_results(app):
     duel = rater.predict(token2, "both_bad", api_name="/vote_submit")
     assert duel["accepted"] and duel["mode"] == "duel" and {duel["left_method"], duel["right_method"]} <= set(METHODS)
 
-    summary, fooled, _plot, bt, _bt_plot, gallery, _pairs = rater.predict("", "", False, api_name="/vote_results")
+    summary, fooled, _plot, bt, _bt_plot, gallery, _pairs, *_demosaic = rater.predict("", "", False,
+                                                                                     api_name="/vote_results")
     rows = {r[1]: dict(zip(fooled["headers"], r)) for r in fooled["data"]}
     assert rows[method]["fooled"] == ("0/1" if real_side[0] else "1/1")
     # every interval stands beside its raters and images; one rater's votes give no interval
@@ -298,3 +304,24 @@ def test_reveal_markdown_names_the_photo_side_or_both_methods():
                   right_title="Blur", real_side=None, correct=None, too_fast=False, response_ms=900)
     assert reveal_markdown(duel) == ("**Previous pair:** left was **Quux** (`quuxpaint`), right was **Blur** "
                                      "(`blurbotron`). You chose a tie.")
+
+
+def test_real_or_demosaiced_through_the_client(app):
+    """The survey's study as a mode: the photo against a restored mosaic, only from de-mosaicing cases, reported
+    in its own table (k/n) with its best and worst images."""
+    rater = Client(app["url"], verbose=False)
+    left, right, token, prompt, _timer = rater.predict("Real or de-mosaiced?", "", 0, api_name="/vote_next_pair")
+    assert "pixelated" in prompt
+    original = _pixels(app["root"] / "gallery" / "mosaic0" / "original.png")
+    real_side = [np.array_equal(_pixels(p), original) for p in (left, right)]
+    assert sum(real_side) == 1  # one side is the mosaic case's photo, the other its restoration
+    time.sleep(0.35)
+    reveal = rater.predict(token, "Real or de-mosaiced?", "", 0, api_name="/vote_submit_right")[0]
+    assert "de-mosaiced by" in reveal and DEMOSAICER in reveal
+    outputs = rater.predict("", "", False, api_name="/vote_results")
+    demosaiced, extremes = outputs[7], outputs[9]
+    rows = {r[1]: dict(zip(demosaiced["headers"], r)) for r in demosaiced["data"]}
+    assert set(rows) == {DEMOSAICER}
+    assert rows[DEMOSAICER]["fooled"].endswith("/1") and rows[DEMOSAICER]["fooled"] == ("0/1" if real_side[1] else "1/1")
+    assert all(DEMOSAICER not in r[1] for r in outputs[1]["data"])  # not in the "Real or inpainted?" table
+    assert len(extremes) == 2 and all(DEMOSAICER in e["caption"] for e in extremes)

@@ -80,7 +80,7 @@ ARCHITECTURES = {
     "each a dense block of {layers} convolutions (growth {growth}) with kernels 3, 5 and 7, their features and the "
     "density label (a one-hot map) fused by three convolutions into the rain layer (the last one started at zero), "
     "which is subtracted from the input. Conditioned on the true density while training, on the classifier's at "
-    "evaluation and inference. Loss: L1 + {cls_weight} x the classifier's cross-entropy. Rain: {rain_bank} layers "
+    "evaluation and inference. Loss: L2 (per-pixel Euclidean, as the paper) + {cls_weight} x the classifier's cross-entropy. Rain: {rain_bank} layers "
     "(`inpaint_core.restoration.derain.rain_layer`, the three densities in turn, angles within 30 degrees of vertical, "
     "widths 1-2 px) the size of {side_min}-{side_max} px photos, from seeds 2,000,000 on, a random window of one over "
     "each crop (screen blend), quantised to 8 bits. The CPU recipe as for the other models (AdamW lr {lr}, warm-up, "
@@ -360,6 +360,10 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
                      f"{fe.get('psnr', float('nan')):.2f} dB against the baseline's {fe.get('baseline_psnr', float('nan')):.2f} dB "
                      f"(gain {fe.get('gain', float('nan')):+.2f} dB){extra}{accuracy}.")
         notes.append(f"- Selection: {cfg.get('selected_by') or 'the last step (an adversarial run: the held-back PSNR would pick its least adversarial weights)'}.")
+        from .weights import TRAIN_COMMANDS
+
+        if folder.name in TRAIN_COMMANDS:
+            notes.append(f"- Trained by (as run here, time limits included): `{TRAIN_COMMANDS[folder.name]}`.")
     if model == "dcgan":
         from .. import get_method
 
@@ -480,7 +484,14 @@ def restoration_section(model: str, method: str, bench: Path = RESTORATION_BENCH
     """Scores of a restoration model from ``python bench/restoration.py`` (its CSVs in ``bench/out``)."""
     import pandas as pd
 
-    table, meta_path = bench / f"restoration_{RESTORATION_MODELS[model]}.csv", bench / "restoration_meta.json"
+    table = bench / f"restoration_{RESTORATION_MODELS[model]}.csv"
+    section = RESTORATION_MODELS[model]
+
+    def covers(path: Path) -> bool:  # a run of bench/restoration.py that measured this section
+        return section in json.loads(path.read_text()).get("sections", [section])
+
+    metas = sorted(bench.glob("restoration_meta*.json"), key=lambda p: p.stat().st_mtime)
+    meta_path = next((p for p in reversed(metas) if covers(p)), bench / "restoration_meta.json")
     if not table.exists():
         return "Benchmark: `python bench/restoration.py` (not run yet)."
     df = pd.read_csv(table)
@@ -492,13 +503,13 @@ def restoration_section(model: str, method: str, bench: Path = RESTORATION_BENCH
             f"thread(s); {meta.get('minutes', '?')} min in all).")
     if model == "demosaic":
         by, reference, what = ["side", "block"], "mosaic_bicubic", "bicubic upsampling of the block means"
-        data = (f"the {df.image.nunique()} CelebA test faces of `celeba64_yeh_testimages` (never trained on), mosaicked "
+        data = (f"The {df.image.nunique()} CelebA test faces of `celeba64_yeh_testimages` (never trained on), mosaicked "
                 "whole (grid at the origin); 64 px at blocks 4 and 8, and downscaled to 32 px at block 4")
     else:
         by = ["dataset", "kernel" if model == "deblurgan" else "density"]
         reference = "(blurred input)" if model == "deblurgan" else "derain_none"
         what = "the degraded input"
-        data = ("the first images of kodak24 (centre 512 px crops) and bsd68_color, " + (
+        data = (f"The first {df.image.nunique()} images each of kodak24 (centre 512 px crops) and bsd68_color, " + (
             "blurred by camera-shake kernels of 9, 17 and 31 px from seeds 1000 on (not the training bank's)"
             if model == "deblurgan" else "under synthetic rain of each density from seeds 1000 on (not the training bank's)"))
     methods = [m for m in dict.fromkeys(df.method) if m in (reference, method) or not m.startswith(("mosaic_face", "mosaic_scene"))]
@@ -511,10 +522,18 @@ def restoration_section(model: str, method: str, bench: Path = RESTORATION_BENCH
                      + " | ".join(f"{row[('psnr', m)]:.2f} / {row[('ssim', m)]:.3f}" for m in cols) + " |")
     ref = df[df.method == reference].set_index([*by, "image"])["psnr"]
     gain = (df[df.method == method].set_index([*by, "image"])["psnr"] - ref).groupby(by).mean()
-    gains = ", ".join(f"{' '.join(map(str, k if isinstance(k, tuple) else (k,)))}: {g:+.2f} dB" for k, g in gain.items())
+    def label(k) -> str:
+        return f"{k[0]} px block {k[1]}" if model == "demosaic" else " ".join(map(str, k if isinstance(k, tuple) else (k,)))
+
     overall = float((df[df.method == method].set_index([*by, "image"])["psnr"] - ref).mean())
+    gains = ", ".join(f"{label(k)}: {g:+.2f} dB" for k, g in gain.items()) + f"; all {overall:+.2f} dB"
     target = (f"**{'met' if min(gain) >= RESTORATION_TARGET_DB else 'missed'}**" if model == "demosaic"
               else f"**{'met' if overall >= RESTORATION_TARGET_DB else 'missed'}**")
+    if model == "demosaic" and "detail" in df:
+        d = df[df.side == 64].groupby(["block", "method"])["detail"].mean()
+        gains += ("; fine detail (variance of the Laplacian relative to the true face's), 64 px at blocks 4 / 8: "
+                  + ", ".join(f"`{m}` {d.get((4, m), float('nan')):.3f} / {d.get((8, m), float('nan')):.3f}"
+                              for m in dict.fromkeys([reference, "mosaic_face_resnet", method])))
     speed = ""
     speed_csv = bench / "restoration_speed.csv"
     if speed_csv.exists():
@@ -523,9 +542,35 @@ def restoration_section(model: str, method: str, bench: Path = RESTORATION_BENCH
         if len(sp):
             speed = f"\n\nCPU time at {int(sp.side.iloc[0])}x{int(sp.side.iloc[0])} px (kodim01, one run after a warm-up): {sp.seconds.iloc[0]:.2f} s."
     return (f"{head}\n\n{data}. PSNR (dB) / SSIM, means:\n\n" + "\n".join(lines)
-            + f"\n\nPaired gain of `{method}` over {what}: {gains}; all {overall:+.2f} dB. The issue's target "
+            + f"\n\nPaired gain of `{method}` over {what}: {gains}. The issue's target "
             f"(at least +{RESTORATION_TARGET_DB:g} dB{' at each block' if model == 'demosaic' else ' on average'}): {target}."
             + speed)
+
+
+def restoration_summary(bench: Path = RESTORATION_BENCH) -> str:
+    """One clause of the README's paragraph: each learned restorer's mean gain, from bench/restoration.py's CSVs."""
+    import pandas as pd
+
+    parts = []
+    for model, (method, reference, by) in {"demosaic": ("mosaic_face_resnet", "mosaic_bicubic", ["side", "block"]),
+                                           "deblurgan": ("deblurgan", "(blurred input)", ["dataset", "kernel"]),
+                                           "did_mdn": ("did_mdn", "derain_none", ["dataset", "density"])}.items():
+        path = bench / f"restoration_{RESTORATION_MODELS[model]}.csv"
+        if not path.exists():
+            continue
+        df = pd.read_csv(path)
+        if method not in set(df.method):
+            continue
+        key = [*by, "image"]
+        gain = df[df.method == method].set_index(key)["psnr"] - df[df.method == reference].set_index(key)["psnr"]
+        if model == "demosaic":
+            g = gain.groupby(by).mean()
+            parts.append(f"the face de-mosaicing ResNet {g.get((64, 4), float('nan')):+.2f} / {g.get((64, 8), float('nan')):+.2f} dB "
+                         "over bicubic on the 64 px CelebA test faces at blocks 4 / 8")
+        else:
+            parts.append(f"{'DeblurGAN' if model == 'deblurgan' else 'DID-MDN'} {gain.mean():+.2f} dB over the "
+                         f"{'blurred' if model == 'deblurgan' else 'rainy'} input (Kodak24 and BSD68)")
+    return ("; ".join(parts) + ", from `python bench/restoration.py`; ") if parts else ""
 
 
 def retrain_command(cfg: dict, folder: Path) -> str:
@@ -538,7 +583,9 @@ def retrain_command(cfg: dict, folder: Path) -> str:
     changed = [f"{k}={json.dumps(cfg.get(k))}" for k, v in DEFAULTS[cfg["model"]].items()
                if k not in {"size", "batch", "steps", "width", "lr"} and cfg.get(k, v) != v]
     if changed:
-        parts += ["--set", *changed]
+        import shlex
+
+        parts += ["--set", *(shlex.quote(c) for c in changed)]  # JSON values: quotes and brackets reach the parser
     if cfg.get("faces"):
         parts.append("--faces")
     if int(cfg.get("threads") or 1) > 1:
@@ -610,6 +657,7 @@ def learned_paragraph(root: Path, bench: dict) -> str:
             scores += (f"the LaMa-style model (after the survey) {min(lh.values()):+.2f} to {max(lh.values()):+.2f} dB "
                        f"against harmonic and {min(lb.values()):+.2f} to {max(lb.values()):+.2f} dB against biharmonic, "
                        "NVIDIA bins and the centre square; ")
+    scores += restoration_summary()
     text = (f"**Learned models** are trained by this project (`python -m inpaint_core.train ...`) and ship in `weights/` "
             f"with a checksum and a model card each ([weights/README.md](weights/README.md)). The shipped ones were "
             f"trained for {min(minutes):.0f} to {max(minutes):.0f} minutes on a CPU: honest small versions, not the papers' "

@@ -36,6 +36,8 @@ import cv2
 import numpy as np
 
 from ..masks import MASK_PRESETS, CentreSquare
+from .train_restoration import RESTORATION_DEFAULTS, RESTORATION_INFERENCE_NETS, RESTORATION_TRAINERS
+from .trainer_base import Trainer, batch_tensor, recipe_learning_rate, sample_batch, update_ema
 from .weights import CONFIG_FILE, MODEL_FILE, REPO_ROOT, write_manifest
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp"}
@@ -110,20 +112,6 @@ def load_bank(files: list[Path], size: int, faces: bool, max_side: int) -> list[
             rgb = cv2.resize(rgb, (max(size, math.ceil(w * scale)), max(size, math.ceil(h * scale))), interpolation=cv2.INTER_CUBIC)
         bank.append(rgb)
     return bank
-
-
-def sample_batch(bank: list[np.ndarray], batch: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """(B, size, size, 3) float32 in [0, 1]: random image, random crop, random flip."""
-    out = np.empty((batch, size, size, 3), np.float32)
-    for i in range(batch):
-        img = bank[int(rng.integers(len(bank)))]
-        h, w = img.shape[:2]
-        top, left = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
-        crop = img[top : top + size, left : left + size]
-        if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        out[i] = crop.astype(np.float32) / 255.0
-    return out
 
 
 def random_hole(shape: tuple[int, int], rng: np.random.Generator, lo: float = 0.05, hi: float = 0.60) -> np.ndarray:
@@ -269,18 +257,12 @@ class CsvLog:
 # --- models ----------------------------------------------------------------------------------------------
 
 
-def _to_tensor(batch: np.ndarray, device):
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(batch.transpose(0, 3, 1, 2))).to(device)
-
-
 def _mean_filled_inputs(images, masks, mean_pixel, device):
     """(x, mask, network input): B3HW images in [0, 1], the B1HW mask, and the input GLCIC and the
     LaMa-style model read: the hole set to the training mean pixel, the mask as a fourth channel."""
     import torch
 
-    x = _to_tensor(images, device)
+    x = batch_tensor(images, device)
     m = torch.from_numpy(masks[:, None].astype(np.float32)).to(device)
     mean = torch.tensor(mean_pixel, device=device).view(1, 3, 1, 1)
     return x, m, torch.cat([x * (1 - m) + mean * m, m], 1)
@@ -293,53 +275,8 @@ def _hole_psnr(truth, result, mask) -> float:
     return 10 * math.log10(255.0**2 / max(mse, 1e-10))
 
 
-def recipe_learning_rate(cfg: dict, t: int) -> float:
-    """The recipe's schedule: linear warm-up over ``warmup`` of the steps, then cosine decay to 5 % of ``lr``."""
-    warm = max(1, int(cfg["warmup"] * cfg["steps"]))
-    if t < warm:
-        return cfg["lr"] * (t + 1) / warm
-    progress = min(1.0, (t - warm) / max(1, cfg["steps"] - warm))
-    return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def update_ema(ema, net, t: int, decay: float) -> None:
-    """Exponential moving average of ``net``'s weights into ``ema`` (a shorter memory in the first steps)."""
-    import torch
-
-    with torch.no_grad():
-        d = min(decay, (1 + t) / (10 + t))
-        for pe, p in zip(ema.parameters(), net.parameters()):
-            pe.lerp_(p, 1 - d)
-
-
-class Trainer:
-    """Base: config, networks, optimisers, the loop, checkpoints, export."""
-
-    kind = ""
-    loss_columns: list[str] = []
-    select_metric, select_label = "hole_psnr", "hole PSNR"  # the held-back score keep_best maximises
-
-    def __init__(self, cfg: dict, device):
-        import torch
-
-        self.cfg, self.device = cfg, device
-        torch.manual_seed(cfg["seed"])
-        self.nets = {name: __import__("inpaint_core.networks.nets", fromlist=["build"]).build(spec["kind"], **spec["sizes"]).to(device)
-                     for name, spec in cfg["networks"].items()}
-        self.opts = self.make_optimisers()
-
-    @classmethod
-    def network_specs(cls, cfg: dict) -> dict:
-        raise NotImplementedError
-
-    def make_optimisers(self) -> dict:
-        raise NotImplementedError
-
-    def step(self, t: int, rng: np.random.Generator, bank) -> dict:
-        raise NotImplementedError
-
-    def evaluate(self, val: dict) -> dict:
-        raise NotImplementedError
+class InpaintingTrainer(Trainer):
+    """What the inpainting trainers share: a held-back batch with fixed holes of the mask presets."""
 
     def fixed_validation(self, bank) -> dict:
         """A fixed held-back batch with fixed holes (seeded independently of the run's seed)."""
@@ -354,7 +291,7 @@ class Trainer:
         return random_hole((s, s), rng)
 
 
-class ContextEncoderTrainer(Trainer):
+class ContextEncoderTrainer(InpaintingTrainer):
     kind = "context_encoder"
     loss_columns = ["rec", "adv_g", "d"]
 
@@ -394,7 +331,7 @@ class ContextEncoderTrainer(Trainer):
     def _inputs(self, images, masks):
         import torch
 
-        x = _to_tensor(images, self.device) * 2 - 1
+        x = batch_tensor(images, self.device) * 2 - 1
         m = torch.from_numpy(masks[:, None].astype(np.float32)).to(self.device)
         return x, m, torch.cat([x * (1 - m), m], 1)
 
@@ -442,7 +379,7 @@ class ContextEncoderTrainer(Trainer):
         return {"hole_psnr": _hole_psnr((x + 1) / 2, (out + 1) / 2, m)}
 
 
-class GLCICTrainer(Trainer):
+class GLCICTrainer(InpaintingTrainer):
     kind = "glcic"
     loss_columns = ["rec", "adv_g", "d"]
 
@@ -530,7 +467,7 @@ class GLCICTrainer(Trainer):
         return {"hole_psnr": _hole_psnr(x, out, m)}
 
 
-class DCGANTrainer(Trainer):
+class DCGANTrainer(InpaintingTrainer):
     kind = "dcgan"
     loss_columns = ["g", "d", "d_real", "d_fake"]
 
@@ -556,7 +493,7 @@ class DCGANTrainer(Trainer):
         import torch.nn.functional as F
 
         cfg = self.cfg
-        x = _to_tensor(sample_batch(bank, cfg["batch"], cfg["size"], rng), self.device) * 2 - 1
+        x = batch_tensor(sample_batch(bank, cfg["batch"], cfg["size"], rng), self.device) * 2 - 1
         G, D = self.nets["generator"], self.nets["discriminator"]
         fake = G(self._z(cfg["batch"], rng))
         d_real, d_fake = D(x), D(fake.detach())
@@ -580,7 +517,7 @@ class DCGANTrainer(Trainer):
 
         G, D = self.nets["generator"].eval(), self.nets["discriminator"].eval()
         with torch.no_grad():
-            x = _to_tensor(val["images"], self.device) * 2 - 1
+            x = batch_tensor(val["images"], self.device) * 2 - 1
             fake = G(self._z(64, np.random.default_rng(7)))
             d_real = float(torch.sigmoid(D(x)).mean())
             d_fake = float(torch.sigmoid(D(fake)).mean())
@@ -590,7 +527,7 @@ class DCGANTrainer(Trainer):
         return {"val_d_real": d_real, "val_d_fake": d_fake, "nn_rmse": float(dist)}
 
 
-class LamaTrainer(Trainer):
+class LamaTrainer(InpaintingTrainer):
     """LaMa-style inpainting (Suvorov et al. 2022) with the CPU recipe (see the module docstring)."""
 
     kind = "lama"
@@ -728,7 +665,7 @@ def resolve_config(args: argparse.Namespace) -> dict:
     cfg.update(
         model=args.model, seed=args.seed, faces=bool(args.faces), data=[str(d) for d in args.data],
         val_fraction=args.val_fraction, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        max_images=args.max_images, max_side=args.max_side, threads=args.threads,
+        max_images=args.max_images, max_side=args.max_side, threads=args.threads or 1,
         exclude_names_from=args.exclude_names_from, time_limit_minutes=args.time_limit_minutes,
     )
     for item in args.set:
@@ -781,8 +718,6 @@ INFERENCE_NETS = {"context_encoder": ["generator"], "glcic": ["completion"], "dc
                   "lama": ["generator_ema"]}
 
 # the restoration models (applications, part 2) train through the same loop
-from .train_restoration import RESTORATION_DEFAULTS, RESTORATION_INFERENCE_NETS, RESTORATION_TRAINERS  # noqa: E402
-
 DEFAULTS.update(RESTORATION_DEFAULTS)
 TRAINERS.update(RESTORATION_TRAINERS)
 INFERENCE_NETS.update(RESTORATION_INFERENCE_NETS)
@@ -902,7 +837,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--max-images", type=int, default=None)
     p.add_argument("--max-side", type=int, default=192, help="scenes: short side of the preloaded images")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1; a resumed run may change it)")
     p.add_argument("--time-limit-minutes", type=float, default=None, help="stop early (and export) after this long")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                    help="override any other config value, e.g. --set lambda_adv=0.0003 (JSON values)")
@@ -927,6 +862,8 @@ def main(argv: list[str] | None = None) -> None:
             cfg["steps"] = args.steps
         if args.time_limit_minutes:  # counts the whole run's training time, resumed parts included
             cfg["time_limit_minutes"] = args.time_limit_minutes
+        if args.threads:  # how many cores to use is the machine's business, not the run's
+            cfg["threads"] = args.threads
     else:
         cfg = resolve_config(args)
     work.mkdir(parents=True, exist_ok=True)

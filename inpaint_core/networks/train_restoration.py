@@ -19,8 +19,10 @@ the baseline's PSNR on the same crops, so the gain is in the curve.
   frozen network (the stem and encoder of this project's LaMa-style scene model, ``weights/lama_scenes``:
   no pretrained VGG can be had here), and a conditional WGAN-GP critic in the last part of the run.
 - ``did_mdn`` (Zhang and Patel 2018): rain at three densities, several angles and widths, drawn on
-  layers the size of whole photos (256-560 px) and cropped; L1 between the derained crop and the
-  clean one, plus the density classifier's cross-entropy. The network is conditioned on the true
+  layers the size of whole photos (256-560 px) and cropped; the per-pixel Euclidean (L2) loss between
+  the derained crop and the clean one (as the paper; under L1 the identity is a stationary point, since
+  streaks cover a minority of the pixels and the median residual is 0), plus the density classifier's
+  cross-entropy. The network is conditioned on the true
   density while training and on the classifier's at evaluation and inference.
 """
 
@@ -29,7 +31,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .train import Trainer, _to_tensor, recipe_learning_rate, sample_batch, update_ema
+from .trainer_base import Trainer, batch_tensor, recipe_learning_rate, sample_batch, update_ema
 from .weights import MODEL_FILE, REPO_ROOT
 
 RECIPE = dict(lr=5e-4, warmup=0.02, ema=0.999, clip=1.0, weight_decay=1e-4, bf16=True, keep_best=True)
@@ -101,7 +103,7 @@ class RestorationTrainer(Trainer):
     def _tensor(self, batch: np.ndarray):
         import torch
 
-        t = _to_tensor(batch.astype(np.float32), self.device)
+        t = batch_tensor(batch.astype(np.float32), self.device)
         return t.contiguous(memory_format=torch.channels_last) if self.device.type == "cpu" else t
 
     def set_learning_rate(self, t: int) -> float:
@@ -395,7 +397,7 @@ class DIDMDNTrainer(RestorationTrainer):
         with self._autocast():
             out = self.nets["generator"](inp, y).float()
             logits = self.nets["classifier"](inp).float()
-        rec = (out - x).abs().mean()
+        rec = ((out - x) ** 2).mean()  # L2, as DID-MDN: under L1 the sparse streaks' median residual is 0
         ce = torch.nn.functional.cross_entropy(logits, y)
         self.finish_step(t, rec + cfg["cls_weight"] * ce)
         row["rec"], row["d"], row["phase"] = rec.item(), ce.item(), "rec"

@@ -48,13 +48,14 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "'init_from=\"weights/demosaic_faces_l2\"' warmup=0.05 lr=0.0002 keep_best=false",
     "demosaic_scenes": "python -m inpaint_core.train demosaic --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
-    "--out weights/demosaic_scenes --steps 2500 --time-limit-minutes 16 --set 'scales=[96,128,176]'",
+    "--out weights/demosaic_scenes --steps 1500 --time-limit-minutes 9 --set 'scales=[96,128,176]'",
     "deblurgan_scenes": "python -m inpaint_core.train deblurgan --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
-    "--out weights/deblurgan_scenes --steps 4500 --time-limit-minutes 34",
+    "--out weights/deblurgan_scenes --steps 4500 --time-limit-minutes 34, then the same command with --steps 4800 "
+    "--time-limit-minutes 50 --resume, then with --steps 7000 --time-limit-minutes 72 --threads 2 --resume",
     "didmdn_scenes": "python -m inpaint_core.train did_mdn --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
-    "--out weights/didmdn_scenes --steps 2500 --batch 8 --time-limit-minutes 30",
+    "--out weights/didmdn_scenes --steps 2500 --batch 8 --time-limit-minutes 28",
 }
 
 

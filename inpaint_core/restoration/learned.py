@@ -81,6 +81,8 @@ class _MosaicNet(_Learned, abstract=True):
         torch = weights.limited_torch()
         net = self.networks()["generator_ema"]
         up = upsample_means(image, block.mask, block.block, block.offset, cv2.INTER_CUBIC)
+        if not block.mask.any():
+            return up  # nothing mosaicked: the image as it is
         left, top, bw, bh = block.box
         m = self.margin_blocks * block.block
         y0, x0 = max(0, top - m), max(0, left - m)

@@ -134,7 +134,8 @@ class GalleryService:
     def families(self) -> list[str]:
         results, _ = self.tables()
         present = set(results["family"]) if len(results) else set()
-        return [f for f in FAMILY_ORDER if f in present] or list(FAMILY_ORDER)
+        # the inpainting families in their order, then the restoration tasks (the de-mosaicing cases' methods)
+        return [f for f in FAMILY_ORDER if f in present] + sorted(present - set(FAMILY_ORDER)) or list(FAMILY_ORDER)
 
     def case_choices(self, hole_types: list[str] | None = None) -> list[tuple[str, str]]:
         """(label, case id) of every case, or of those of the given hole types."""
