@@ -3,9 +3,9 @@
 Votes are the dicts of :meth:`inpaint_core.study.store.VoteStore.votes`. In "real" votes the side a
 rater picked is the one they believed came from a camera, so a method *fools* the rater when its
 completion is picked over the photo; "demosaic" votes ("Real or de-mosaiced?") are counted the same
-way in a table of their own, as the survey reports Dahl et al.'s study (k/n, e.g. 23/40 = 57 %). In duels, "tie" and "both bad" both express no preference
-between the two fills and count as half a win to each side in Bradley-Terry (the "both bad" count
-is reported separately).
+way in a table of their own, as the survey reports Dahl et al.'s study (k/n, e.g. 23/40 = 57 %).
+In duels, "tie" and "both bad" both express no preference between the two fills and count as half
+a win to each side in Bradley-Terry (the "both bad" count is reported separately).
 
 Raters, not votes, are the unit of every interval (see :mod:`inpaint_core.study.stats`): each row
 carries the number of raters and of distinct images (cases) behind it. Skipped pairs (issued, then
