@@ -23,6 +23,8 @@ import math
 import torch
 from torch import nn
 
+from .blocks import encode_decode
+
 
 def _conv(cin: int, cout: int, k: int = 3, stride: int = 1, dilation: int = 1, norm: bool = True) -> nn.Sequential:
     pad = dilation * (k - 1) // 2
@@ -319,13 +321,7 @@ class LamaNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         act = nn.functional.elu
         y = act(self.stem(x))
-        skips = []
-        for conv in self.down:
-            skips.append(y)
-            y = act(conv(y))
-        y = self.body(y)
-        for conv, skip in zip(self.up, reversed(skips)):
-            y = act(conv(nn.functional.interpolate(y, scale_factor=2, mode="nearest"))) + skip
+        y = encode_decode(y, self.down, self.body, self.up, act)
         return torch.sigmoid(self.head(y))
 
 

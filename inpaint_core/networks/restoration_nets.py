@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .blocks import encode_decode
+
 act = nn.functional.relu
 
 
@@ -67,13 +69,7 @@ class MosaicResNet(nn.Module):
         """``upsampled``: B3HW in [0, 1]; ``block``: B block sizes in px."""
         b = (block.float() / 16).view(-1, 1, 1, 1).expand(-1, 1, *upsampled.shape[2:])
         y = act(self.stem(torch.cat([upsampled, b.to(upsampled.dtype)], 1)))
-        skips = []
-        for conv in self.down:
-            skips.append(y)
-            y = act(conv(y))
-        y = self.body(y)
-        for conv, skip in zip(self.up, reversed(skips)):
-            y = act(conv(nn.functional.interpolate(y, scale_factor=2, mode="nearest"))) + skip
+        y = encode_decode(y, self.down, self.body, self.up, act)
         return upsampled + self.head(y)
 
 
