@@ -32,12 +32,16 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "--out weights/context_encoder_scenes --size 128 --width 32 --batch 16 --steps 7000 --lr 0.0002 "
     "--set lambda_adv=0.0001",
     "context_encoder_faces": "python -m inpaint_core.train context_encoder --faces "
-    "--data ../shared/data/train/celeba_89x109 --out weights/context_encoder_faces --size 64 --width 16 "
-    "--batch 16 --steps 4000 --lr 0.0002 --set lambda_adv=0.0003",
+    "--data ../shared/data/train/celeba_89x109 --out weights/context_encoder_faces --size 64 --width 32 "
+    "--batch 32 --steps 6000 --eval-every 250 --checkpoint-every 250 --time-limit-minutes 30 "
+    "--set recipe=true lambda_adv=0 keep_best=true full_centre=1.0",
     "glcic_faces": "python -m inpaint_core.train glcic --faces --data ../shared/data/train/celeba_89x109 "
-    "--out weights/glcic_faces --size 64 --width 16 --batch 8 --steps 1200",
+    "--out weights/glcic_faces --size 64 --width 16 --batch 16 --steps 14000 --lr 0.0005 --eval-every 250 "
+    "--checkpoint-every 250 --time-limit-minutes 35 --set recipe=true keep_best=true (stopped at step 1,000), "
+    "then the same command with --steps 8500 --time-limit-minutes 38 --resume",
     "dcgan_faces": "python -m inpaint_core.train dcgan --faces --data ../shared/data/train/celeba_89x109 "
-    "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 8000",
+    "--out weights/dcgan_faces --size 64 --width 16 --batch 32 --steps 5000 --eval-every 500 "
+    "--checkpoint-every 250 --time-limit-minutes 25 --set recipe=true",
     "lama_scenes": "python -m inpaint_core.train lama --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
     "--out weights/lama_scenes --steps 13000 --threads 2 --time-limit-minutes 125",
@@ -52,7 +56,8 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "deblurgan_scenes": "python -m inpaint_core.train deblurgan --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
     "--out weights/deblurgan_scenes --steps 4500 --time-limit-minutes 34, then the same command with --steps 4800 "
-    "--time-limit-minutes 50 --resume, then with --steps 7000 --time-limit-minutes 72 --threads 2 --resume",
+    "--time-limit-minutes 50 --resume, then with --steps 7000 --time-limit-minutes 72 --threads 2 --resume, then with "
+    "--steps 15000 --time-limit-minutes 200 --threads 1 --resume",
     "didmdn_scenes": "python -m inpaint_core.train did_mdn --data ../shared/data/train/bsds500 "
     "../shared/data/train/imagenet_samples_1000 --exclude-names-from ../shared/data/benchmark/bsd68_color "
     "--out weights/didmdn_scenes --steps 2500 --batch 8 --time-limit-minutes 28",

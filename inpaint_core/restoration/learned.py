@@ -142,10 +142,23 @@ class DeblurGAN(_Learned):
                       "never sees the kernel.",
                       formula=r"\mathcal{L} = \mathcal{L}_{WGAN\text{-}GP} + 100\,\mathcal{L}_{content}",
                       fails_when="Blur longer than the 31 px kernels it was trained on, defocus, or noise.")
+    params = (Param("flips", 1, "Average the network's output over the image and its mirror images: 1 (none), 2 "
+                    "(left-right), 4 (and up-down); a test-time ensemble (Timofte, Rothe, Van Gool 2016) that costs "
+                    "as many runs.", choices=(1, 2, 4)),)
 
     def run(self, image, params, ctx, **extra):
         net = self.networks()["generator_ema"]
-        return np.clip(tiled(net, image, net.multiple, ctx), 0, 1)
+        views = [(False, False), (False, True), (True, False), (True, True)][: params["flips"]]
+
+        def ensemble(x):
+            out = 0
+            for up_down, left_right in views:
+                dims = [d for d, flip in ((2, up_down), (3, left_right)) if flip]
+                y = net(x.flip(dims) if dims else x)
+                out = out + (y.flip(dims) if dims else y)
+            return out / len(views)
+
+        return np.clip(tiled(ensemble, image, net.multiple, ctx), 0, 1)
 
 
 DENSITIES = ("light", "medium", "heavy")
