@@ -69,6 +69,7 @@ VARIANTS = {  # not registered methods: the GLCIC models without (part of) their
     "glcic_raw": ("glcic", {"postprocess": False}), "glcic_faces_raw": ("glcic_faces", {"postprocess": False}),
     "glcic_poisson": (_poisson_only(GLCIC), None), "glcic_faces_poisson": (_poisson_only(GLCICFaces), None),
     "lama_fullres": ("lama", {"depth_ratio": 8.0}),  # the LaMa-style model at (nearly) full resolution throughout
+    "semantic_dcgan_300": ("semantic_dcgan", {"iterations": 300, "step_size": 0.03}),  # the longer z search of version 2
 }
 
 
@@ -187,8 +188,8 @@ def main() -> None:
                    "neural_patch_synthesis,telea,harmonic,biharmonic",
                    help="harmonic is the smooth fill the GLCIC scene model starts from")
     p.add_argument("--extra", default="", help="more methods for the scene table, e.g. the patch methods")
-    p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,glcic_faces,glcic_faces_raw,"
-                   "glcic_faces_poisson,glcic,telea,biharmonic")
+    p.add_argument("--face-methods", default="context_encoder_faces,semantic_dcgan,semantic_dcgan_300,glcic_faces,"
+                   "glcic_faces_raw,glcic_faces_poisson,glcic,telea,biharmonic")
     p.add_argument("--faces-n", type=int, default=64)
     p.add_argument("--timing-methods", default="lama,lama_fullres,context_encoder,context_encoder_faces,glcic,glcic_faces,"
                    "semantic_dcgan,neural_patch_synthesis,telea,biharmonic")

@@ -90,6 +90,16 @@ def _as_channels(image: np.ndarray) -> tuple[np.ndarray, bool]:
     return (arr[..., None], True) if arr.ndim == 2 else (arr, False)
 
 
+def _lu_ordering(mask: np.ndarray) -> str:
+    """SuperLU column ordering for the hole's (symmetric) Laplacian and biharmonic systems.
+    Measured at 512 px: for a rectangular hole (a centre square, blocks) minimum degree on
+    A^T + A has about half the fill-in and time of the default COLAMD (biharmonic: 0.59 s
+    against 1.14 s, Laplacian: 0.22 s against 0.35 s on a 25 % square), while on strokes and
+    blobs COLAMD is 1.4-4.6 times faster."""
+    h, w = box_shape(hole_box(mask))
+    return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * h * w else "COLAMD"
+
+
 def solve_guided(target: np.ndarray, mask: np.ndarray, guidance: np.ndarray | None = None) -> np.ndarray:
     """Solve the Poisson equation in the hole; ``guidance=None`` gives the harmonic fill."""
     values, squeeze = _as_channels(target)
@@ -109,7 +119,7 @@ def solve_guided(target: np.ndarray, mask: np.ndarray, guidance: np.ndarray | No
             inside = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
             lap_g[inside] += g[rys[inside], rxs[inside]] - g[ny[inside], nx[inside]]
         rhs += lap_g
-    solution = spla.splu(A.tocsc()).solve(rhs)
+    solution = spla.splu(A.tocsc(), permc_spec=_lu_ordering(mask)).solve(rhs)
     out[rys, rxs] = solution
     return out[..., 0] if squeeze else out
 
@@ -123,15 +133,6 @@ def poisson_blend(target: np.ndarray, source: np.ndarray, mask: np.ndarray) -> n
     if np.asarray(target).shape != np.asarray(source).shape:
         raise ValueError("target and source must have the same shape")
     return solve_guided(target, mask, guidance=source)
-
-
-def _biharmonic_ordering(mask: np.ndarray) -> str:
-    """SuperLU column ordering for the biharmonic normal equations. Measured at 512 px: for
-    a rectangular hole (a centre square, blocks) minimum degree on A^T + A has half the
-    fill-in and time of the default COLAMD (0.59 s against 1.14 s on a 25 % square), while
-    on strokes and blobs COLAMD is 1.4-2.6 times faster."""
-    h, w = box_shape(hole_box(mask))
-    return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * h * w else "COLAMD"
 
 
 def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -150,7 +151,7 @@ def solve_biharmonic(target: np.ndarray, mask: np.ndarray) -> np.ndarray:
     c = _known_term(known, values, A.shape[0])
     At = A.T.tocsr()
     normal = (At @ A).tocsc()
-    solution = spla.splu(normal, permc_spec=_biharmonic_ordering(mask)).solve(-(At @ c))
+    solution = spla.splu(normal, permc_spec=_lu_ordering(mask)).solve(-(At @ c))
     out = values.copy()
     ys, xs = np.nonzero(mask)
     out[ys, xs] = solution

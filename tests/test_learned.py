@@ -105,6 +105,32 @@ def test_lama_recipe_exports_the_best_held_back_average_and_resumes_exactly(tiny
         assert all(torch.equal(ckpt_b["nets"][net][k], ckpt_c["nets"][net][k]) for k in ckpt_b["nets"][net])
 
 
+@pytest.mark.parametrize("model,net", [("context_encoder", "generator"), ("glcic", "completion"), ("dcgan", "generator")])
+def test_paper_networks_under_the_recipe_ship_their_weight_average(tiny_images, tmp_path, model, net):
+    """``recipe``: a paper's network trained with the CPU recipe ships the weight average (with the
+    batch-norm statistics of the trained network) under the network's own name, follows the warm-up
+    + cosine schedule, and still learns."""
+    from inpaint_core.networks.trainer_base import recipe_learning_rate
+
+    cfg = _config(model, tiny_images, 60, lr=2e-3, recipe=True, ema=0.9)
+    train(dict(cfg), tmp_path / "out", quiet=True)
+    shipped = _states(tmp_path / "out")[net]
+    ckpt = torch.load(tmp_path / "out" / "checkpoint.pt", weights_only=False)
+    average, raw = ckpt["nets"][net + "_ema"], ckpt["nets"][net]
+    assert set(_states(tmp_path / "out")) == ({"generator", "discriminator"} if model == "dcgan" else {net})
+    assert all(torch.equal(shipped[k], v.half() if v.is_floating_point() else v) for k, v in average.items())
+    weights_ = [k for k, v in raw.items() if k.endswith("weight") and v.dim() == 4]
+    assert not all(torch.equal(shipped[k], raw[k].half()) for k in weights_)  # not the last weights
+    stats = [k for k in raw if k.endswith("running_mean")]
+    assert stats and all(torch.equal(shipped[k], raw[k].half()) for k in stats)
+    group = ckpt["opts"][net]["param_groups"][0]
+    assert group["lr"] == pytest.approx(recipe_learning_rate(cfg, 59)) and "weight_decay" in group
+    if model != "dcgan":  # (a GAN's losses need not fall)
+        with open(tmp_path / "out" / "loss.csv") as fh:
+            values = [float(r["rec"]) for r in csv.DictReader(fh) if r["rec"]]
+        assert np.mean(values[-10:]) < 0.7 * np.mean(values[:10])
+
+
 def test_lama_network_sees_the_whole_image():
     """Fast Fourier convolutions give a global receptive field: one pixel in a corner changes the
     output in the opposite corner of a 128 px image, which the network's convolutions alone (about

@@ -33,7 +33,7 @@ ARCHITECTURES = {
     "connected layer (one 16x16 dense layer per channel) + 1x1 convolution; decoder of up-convolutions to the centre "
     "{half}x{half} region; tanh. Adversary: DCGAN-style discriminator on the centre region. Loss: (1-l) L2 "
     "(known pixels of the centre region, the overlap, weighted x{overlap_weight}) + l BCE, l = {lambda_adv}. "
-    "Masks: the centre region minus a {overlap} px overlap ring half the time, else a preset mask clipped to it.",
+    "Masks: {centre_masks}.",
     "glcic": "GLCIC completion network (Iizuka et al. 2017, https://doi.org/10.1145/3072959.3073659), narrowed to width "
     "{width}: 17 layers (conv 5x5, two stride-2 convolutions, dilated 3x3 convolutions with rates 2, 4, 8, 16, two "
     "up-convolutions, sigmoid), input RGB with the hole set to the training mean pixel + the mask. Discriminators: global "
@@ -311,6 +311,12 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
     from ..methods.learned import GLCIC_FMM_WEIGHT
 
     model, notes = cfg["model"], []
+    if cfg.get("recipe") and model in ("context_encoder", "glcic", "dcgan"):
+        notes.append(f"- Optimiser: the CPU recipe (issue 15) around the paper's network and losses (`--set recipe=true`): "
+                     f"AdamW (weight decay {cfg['weight_decay']}), linear warm-up over {100 * cfg['warmup']:g} % of the "
+                     f"steps then cosine decay to 5 %, gradient clipping at {cfg['clip']}, and an exponential moving "
+                     f"average of the generator's weights ({cfg['ema']}; batch-norm statistics copied from the trained "
+                     "network) that is evaluated and shipped.")
     if model == "context_encoder":
         if cfg.get("lambda_adv") != PAPER_LAMBDA_ADV:
             notes.append(f"- Adversarial weight {cfg['lambda_adv']} (`--set lambda_adv={cfg['lambda_adv']}`) instead of "
@@ -382,7 +388,11 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
     bench = bench if isinstance(bench, dict) else load_bench(bench)
     cfg = json.loads((folder / "config.json").read_text())
     model = cfg["model"]
+    full_centre, ring = cfg.get("full_centre", 0.5), f"the centre region minus a {cfg.get('overlap')} px overlap ring"
     sizes = dict(cfg, half=cfg["size"] // 2, tc=int(cfg.get("tc_fraction", 0) * cfg["steps"]),
+                 centre_masks=f"always {ring} (Pathak's centre-region training)" if full_centre >= 1 else
+                 f"{ring} {'half the time' if full_centre == 0.5 else f'with probability {full_centre:g}'}, "
+                 "else a preset mask clipped to it",
                  td=int(cfg.get("td_fraction", 0) * cfg["steps"]), warmup_pct=round(100 * cfg.get("warmup", 0), 1),
                  adv_pct=round(100 * cfg.get("adv_from", 0)),
                  kernel_min=cfg.get("kernel_sizes", [0, 0])[0], kernel_max=cfg.get("kernel_sizes", [0, 0])[-1],

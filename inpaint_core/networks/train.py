@@ -19,6 +19,8 @@ adversarial term against a spectral-norm PatchGAN only in the last third, bfloat
 channels-last memory on the CPU, the photos preloaded at several scales and a bank of training
 holes drawn once (strokes, rectangles, centre-like squares, blobs; 5-50 %, a fifth of them unions
 of two kinds). The held-back hole PSNR picks the exported weights (``keep_best``).
+``--set recipe=true`` trains the Context Encoder, GLCIC or DCGAN with the recipe's optimiser (AdamW,
+warm-up + cosine decay, clipping, the shipped weight average) and the paper's network and losses.
 """
 
 from __future__ import annotations
@@ -44,11 +46,15 @@ IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp"}
 FACE_BENCHMARK = REPO_ROOT.parent / "shared" / "data" / "benchmark" / "celeba64_yeh_testimages"
 TRAIN_PRESETS = ("centre", "blocks", "shapes", "thin", "medium", "thick")
 
+# ``recipe``: train a paper's network with the CPU recipe's optimiser (AdamW, warm-up + cosine decay,
+# gradient clipping, a weight average that is evaluated and shipped); off, the paper's own schedule
+RECIPE_OPTIONS = dict(recipe=False, ema=0.999, warmup=0.02, clip=1.0, weight_decay=1e-4, keep_best=False)
 DEFAULTS = {
-    "context_encoder": dict(size=64, batch=16, steps=2000, width=32, lr=5e-4, lambda_adv=0.001, overlap_weight=10.0),
+    "context_encoder": dict(size=64, batch=16, steps=2000, width=32, lr=5e-4, lambda_adv=0.001, overlap_weight=10.0,
+                            full_centre=0.5, **RECIPE_OPTIONS),
     "glcic": dict(size=64, batch=8, steps=1500, width=24, lr=1e-3, hole_weight=6.0, alpha=0.0004,
-                  tc_fraction=0.85, td_fraction=0.05, rec_loss="l1"),
-    "dcgan": dict(size=64, batch=32, steps=3000, width=32, z_dim=64, lr=2e-4),
+                  tc_fraction=0.85, td_fraction=0.05, rec_loss="l1", **RECIPE_OPTIONS),
+    "dcgan": dict(size=64, batch=32, steps=3000, width=32, z_dim=64, lr=2e-4, **RECIPE_OPTIONS),
     "lama": dict(size=64, batch=16, steps=20000, width=32, lr=5e-4, blocks=6, downs=2, hole_weight=6.0,
                  adv_weight=0.01, adv_from=2 / 3, ema=0.999, warmup=0.02, clip=1.0, weight_decay=1e-4,
                  bf16=True, scales=[96, 128, 176], mask_bank=8000, keep_best=True),
@@ -276,7 +282,67 @@ def _hole_psnr(truth, result, mask) -> float:
 
 
 class InpaintingTrainer(Trainer):
-    """What the inpainting trainers share: a held-back batch with fixed holes of the mask presets."""
+    """What the inpainting trainers share: a held-back batch with fixed holes of the mask presets,
+    and (``cfg["recipe"]``) the CPU recipe's optimiser around a paper's network: AdamW, warm-up and
+    cosine decay, gradient clipping, and a weight average ``<generator>_ema`` that is evaluated and
+    shipped under the generator's name."""
+
+    generator = "generator"  # the network the recipe averages
+
+    @classmethod
+    def with_average(cls, cfg: dict, specs: dict) -> dict:
+        if cfg.get("recipe"):
+            specs[cls.generator + "_ema"] = specs[cls.generator]
+        return specs
+
+    def __init__(self, cfg, device):
+        super().__init__(cfg, device)
+        if self.averaged:
+            ema = self.nets[self.generator + "_ema"]
+            ema.load_state_dict(self.nets[self.generator].state_dict())
+            ema.requires_grad_(False)
+
+    @property
+    def averaged(self) -> bool:
+        return bool(self.cfg.get("recipe"))
+
+    def adam(self, net: str, lr: float, betas=(0.9, 0.999)):
+        """The paper's Adam, or the recipe's AdamW (decoupled weight decay)."""
+        import torch
+
+        params = self.nets[net].parameters()
+        if self.averaged:
+            return torch.optim.AdamW(params, lr, betas=betas, weight_decay=self.cfg["weight_decay"])
+        return torch.optim.Adam(params, lr, betas=betas)
+
+    def schedule(self, t: int) -> None:
+        """The recipe's learning rate at step ``t`` (each optimiser keeps its ratio to ``lr``)."""
+        if not self.averaged:
+            return
+        factor = recipe_learning_rate(self.cfg, t) / self.cfg["lr"]
+        for opt in self.opts.values():
+            for group in opt.param_groups:
+                group.setdefault("base_lr", group["lr"])
+                group["lr"] = group["base_lr"] * factor
+
+    def update(self, net: str, loss, t: int) -> None:
+        """One optimiser step of ``net`` on ``loss`` (clipped, then averaged, under the recipe)."""
+        import torch
+
+        self.opts[net].zero_grad()
+        loss.backward()
+        if self.averaged:
+            torch.nn.utils.clip_grad_norm_(self.nets[net].parameters(), self.cfg["clip"])
+        self.opts[net].step()
+        if self.averaged and net == self.generator:
+            update_ema(self.nets[net + "_ema"], self.nets[net], t, self.cfg["ema"])
+
+    def evaluated(self):
+        """The network evaluation reads: the weight average under the recipe."""
+        return self.nets[self.generator + "_ema" if self.averaged else self.generator]
+
+    def export_source(self, name: str) -> str:
+        return name + "_ema" if self.averaged and name == self.generator else name
 
     def fixed_validation(self, bank) -> dict:
         """A fixed held-back batch with fixed holes (seeded independently of the run's seed)."""
@@ -298,24 +364,23 @@ class ContextEncoderTrainer(InpaintingTrainer):
     @classmethod
     def network_specs(cls, cfg):
         s, w = cfg["size"], cfg["width"]
-        return {"generator": {"kind": "context_encoder", "sizes": {"size": s, "width": w}},
-                "discriminator": {"kind": "context_encoder_d", "sizes": {"size": s // 2, "width": w}}}
+        return cls.with_average(cfg, {
+            "generator": {"kind": "context_encoder", "sizes": {"size": s, "width": w}},
+            "discriminator": {"kind": "context_encoder_d", "sizes": {"size": s // 2, "width": w}}})
 
     def make_optimisers(self):
-        import torch
-
         lr = self.cfg["lr"]
-        return {"generator": torch.optim.Adam(self.nets["generator"].parameters(), lr, betas=(0.5, 0.999)),
-                "discriminator": torch.optim.Adam(self.nets["discriminator"].parameters(), lr, betas=(0.5, 0.999))}
+        return {"generator": self.adam("generator", lr, (0.5, 0.999)),
+                "discriminator": self.adam("discriminator", lr, (0.5, 0.999))}
 
     def centre_hole(self, rng) -> np.ndarray:
-        """A hole inside the centre region (minus the overlap ring): the full inner square half of
-        the time (Pathak's centre region), else a random preset mask clipped to it."""
+        """A hole inside the centre region (minus the overlap ring): the full inner square (Pathak's
+        centre region) with probability ``full_centre``, else a random preset mask clipped to it."""
         s = self.cfg["size"]
         ov = self.cfg["overlap"]
         inner = np.zeros((s, s), bool)
         inner[s // 4 + ov : 3 * s // 4 - ov, s // 4 + ov : 3 * s // 4 - ov] = True
-        if rng.random() < 0.5:
+        if rng.random() < self.cfg.get("full_centre", 0.5):
             return inner
         for _ in range(20):
             mask = random_hole((s // 2, s // 2), rng, 0.05, 0.9)
@@ -346,29 +411,26 @@ class ContextEncoderTrainer(InpaintingTrainer):
         sl = slice(s // 4, 3 * s // 4)
         real, mc = x[:, :, sl, sl], m[:, :, sl, sl]
         G, D = self.nets["generator"], self.nets["discriminator"]
+        self.schedule(t)
         fake = G(inp)
         # D step: real centre patches vs predicted ones
         d_real, d_fake = D(real), D(fake.detach())
         d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
             F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        self.opts["discriminator"].zero_grad()
-        d_loss.backward()
-        self.opts["discriminator"].step()
+        self.update("discriminator", d_loss, t)
         # G step: L2 with the overlap (known pixels of the centre region) weighted more
         weight = mc + cfg["overlap_weight"] * (1 - mc)
         rec = (weight * (fake - real) ** 2).mean()
         g_adv = F.binary_cross_entropy_with_logits(D(fake), torch.ones_like(d_fake))
         loss = (1 - cfg["lambda_adv"]) * rec + cfg["lambda_adv"] * g_adv
-        self.opts["generator"].zero_grad()
-        loss.backward()
-        self.opts["generator"].step()
+        self.update("generator", loss, t)
         return {"phase": "joint", "rec": rec.item(), "adv_g": g_adv.item(), "d": d_loss.item()}
 
     def evaluate(self, val):
         import torch
 
         s = self.cfg["size"]
-        G = self.nets["generator"].eval()
+        G = self.evaluated().eval()
         with torch.no_grad():
             x, m, inp = self._inputs(val["images"], val["masks"])
             sl = slice(s // 4, 3 * s // 4)
@@ -381,20 +443,19 @@ class ContextEncoderTrainer(InpaintingTrainer):
 
 class GLCICTrainer(InpaintingTrainer):
     kind = "glcic"
+    generator = "completion"
     loss_columns = ["rec", "adv_g", "d"]
 
     @classmethod
     def network_specs(cls, cfg):
         s, w = cfg["size"], cfg["width"]
-        return {"completion": {"kind": "glcic", "sizes": {"width": w}},
-                "discriminator": {"kind": "glcic_d", "sizes": {"size": s, "local_size": s // 2, "width": w}}}
+        return cls.with_average(cfg, {
+            "completion": {"kind": "glcic", "sizes": {"width": w}},
+            "discriminator": {"kind": "glcic_d", "sizes": {"size": s, "local_size": s // 2, "width": w}}})
 
     def make_optimisers(self):
-        import torch
-
-        return {"completion": torch.optim.Adam(self.nets["completion"].parameters(), self.cfg["lr"]),
-                "discriminator": torch.optim.Adam(self.nets["discriminator"].parameters(), self.cfg["lr"] * 0.1,
-                                                  betas=(0.5, 0.999))}
+        return {"completion": self.adam("completion", self.cfg["lr"]),
+                "discriminator": self.adam("discriminator", self.cfg["lr"] * 0.1, (0.5, 0.999))}
 
     def _inputs(self, images, masks):
         return _mean_filled_inputs(images, masks, self.cfg["mean_pixel"], self.device)
@@ -422,6 +483,7 @@ class GLCICTrainer(InpaintingTrainer):
         masks = np.stack([random_hole((s, s), rng) for _ in range(cfg["batch"])])
         x, m, inp = self._inputs(images, masks)
         C, D = self.nets["completion"], self.nets["discriminator"]
+        self.schedule(t)
         tc = int(cfg["tc_fraction"] * cfg["steps"])
         td = int(cfg["td_fraction"] * cfg["steps"])
         out = C(inp)
@@ -434,9 +496,7 @@ class GLCICTrainer(InpaintingTrainer):
             d_fake = D(fake, self._local(fake, masks))
             d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
                 F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-            self.opts["discriminator"].zero_grad()
-            d_loss.backward()
-            self.opts["discriminator"].step()
+            self.update("discriminator", d_loss, t)
             row["d"] = d_loss.item()
         phase = "C" if t < tc else ("D" if t < tc + td else "joint")
         if phase in ("C", "joint"):
@@ -449,9 +509,7 @@ class GLCICTrainer(InpaintingTrainer):
                 g_adv = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
                 loss = rec + cfg["alpha"] * g_adv
                 row["adv_g"] = g_adv.item()
-            self.opts["completion"].zero_grad()
-            loss.backward()
-            self.opts["completion"].step()
+            self.update("completion", loss, t)
             row["rec"] = rec.item()
         row["phase"] = phase
         return row
@@ -459,7 +517,7 @@ class GLCICTrainer(InpaintingTrainer):
     def evaluate(self, val):
         import torch
 
-        C = self.nets["completion"].eval()
+        C = self.evaluated().eval()
         with torch.no_grad():
             x, m, inp = self._inputs(val["images"], val["masks"])
             out = m * C(inp) + (1 - m) * x
@@ -474,14 +532,12 @@ class DCGANTrainer(InpaintingTrainer):
     @classmethod
     def network_specs(cls, cfg):
         s, w = cfg["size"], cfg["width"]
-        return {"generator": {"kind": "dcgan_g", "sizes": {"z_dim": cfg["z_dim"], "size": s, "width": w}},
-                "discriminator": {"kind": "dcgan_d", "sizes": {"size": s, "width": w}}}
+        return cls.with_average(cfg, {
+            "generator": {"kind": "dcgan_g", "sizes": {"z_dim": cfg["z_dim"], "size": s, "width": w}},
+            "discriminator": {"kind": "dcgan_d", "sizes": {"size": s, "width": w}}})
 
     def make_optimisers(self):
-        import torch
-
-        return {k: torch.optim.Adam(self.nets[k].parameters(), self.cfg["lr"], betas=(0.5, 0.999))
-                for k in ("generator", "discriminator")}
+        return {k: self.adam(k, self.cfg["lr"], (0.5, 0.999)) for k in ("generator", "discriminator")}
 
     def _z(self, n, rng):
         import torch
@@ -495,18 +551,15 @@ class DCGANTrainer(InpaintingTrainer):
         cfg = self.cfg
         x = batch_tensor(sample_batch(bank, cfg["batch"], cfg["size"], rng), self.device) * 2 - 1
         G, D = self.nets["generator"], self.nets["discriminator"]
+        self.schedule(t)
         fake = G(self._z(cfg["batch"], rng))
         d_real, d_fake = D(x), D(fake.detach())
         d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
             F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        self.opts["discriminator"].zero_grad()
-        d_loss.backward()
-        self.opts["discriminator"].step()
+        self.update("discriminator", d_loss, t)
         logits = D(fake)
         g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        self.opts["generator"].zero_grad()
-        g_loss.backward()
-        self.opts["generator"].step()
+        self.update("generator", g_loss, t)
         return {"phase": "gan", "g": g_loss.item(), "d": d_loss.item(),
                 "d_real": torch.sigmoid(d_real).mean().item(), "d_fake": torch.sigmoid(d_fake).mean().item()}
 
@@ -515,7 +568,7 @@ class DCGANTrainer(InpaintingTrainer):
         64 samples (a crude coverage check; lower is better)."""
         import torch
 
-        G, D = self.nets["generator"].eval(), self.nets["discriminator"].eval()
+        G, D = self.evaluated().eval(), self.nets["discriminator"].eval()
         with torch.no_grad():
             x = batch_tensor(val["images"], self.device) * 2 - 1
             fake = G(self._z(64, np.random.default_rng(7)))
@@ -707,8 +760,8 @@ def export(trainer: Trainer, cfg: dict, out: Path, names: list[str]) -> None:
     import torch
 
     out.mkdir(parents=True, exist_ok=True)
-    states = {n: {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in trainer.nets[n].state_dict().items()}
-              for n in names}
+    states = {n: {k: (v.half() if v.is_floating_point() else v).cpu()
+                  for k, v in trainer.nets[trainer.export_source(n)].state_dict().items()} for n in names}
     torch.save(states, out / MODEL_FILE)
     (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
     write_manifest(out, [MODEL_FILE, CONFIG_FILE])

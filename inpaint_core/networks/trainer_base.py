@@ -42,13 +42,16 @@ def recipe_learning_rate(cfg: dict, t: int) -> float:
 
 
 def update_ema(ema, net, t: int, decay: float) -> None:
-    """Exponential moving average of ``net``'s weights into ``ema`` (a shorter memory in the first steps)."""
+    """Exponential moving average of ``net``'s weights into ``ema`` (a shorter memory in the first
+    steps); buffers (batch-norm statistics) are copied as they are."""
     import torch
 
     with torch.no_grad():
         d = min(decay, (1 + t) / (10 + t))
         for pe, p in zip(ema.parameters(), net.parameters()):
             pe.lerp_(p, 1 - d)
+        for be, b in zip(ema.buffers(), net.buffers()):
+            be.copy_(b)
 
 
 class Trainer:
@@ -84,3 +87,7 @@ class Trainer:
     def fixed_validation(self, bank) -> dict:
         """The fixed held-back batch :meth:`evaluate` reads (seeded apart from the run)."""
         raise NotImplementedError
+
+    def export_source(self, name: str) -> str:
+        """The network whose weights are shipped under ``name``."""
+        return name
