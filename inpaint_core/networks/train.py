@@ -319,11 +319,11 @@ class InpaintingTrainer(Trainer):
         """The recipe's learning rate at step ``t`` (each optimiser keeps its ratio to ``lr``)."""
         if not self.averaged:
             return
-        factor = recipe_learning_rate(self.cfg, t) / self.cfg["lr"]
+        lr = recipe_learning_rate(self.cfg, t)
         for opt in self.opts.values():
             for group in opt.param_groups:
-                group.setdefault("base_lr", group["lr"])
-                group["lr"] = group["base_lr"] * factor
+                group.setdefault("lr_ratio", group["lr"] / self.cfg["lr"])
+                group["lr"] = lr * group["lr_ratio"]
 
     def update(self, net: str, loss, t: int) -> None:
         """One optimiser step of ``net`` on ``loss`` (clipped, then averaged, under the recipe)."""
@@ -592,13 +592,12 @@ class LamaTrainer(InpaintingTrainer):
         return {"generator": gen, "generator_ema": gen,
                 "critic": {"kind": "sn_patch_critic", "sizes": {"width": cfg["width"]}}}
 
+    averaged = True  # the recipe is this model's own: AdamW, schedule, clipping, the weight average
+
     def __init__(self, cfg, device):
         super().__init__(cfg, device)
         import torch
 
-        ema = self.nets["generator_ema"]
-        ema.load_state_dict(self.nets["generator"].state_dict())
-        ema.requires_grad_(False)
         if device.type == "cpu":
             for net in self.nets.values():
                 net.to(memory_format=torch.channels_last)
@@ -607,12 +606,8 @@ class LamaTrainer(InpaintingTrainer):
         cfg["hole_depth_p90"] = round(float(np.percentile([hole_depth(m) for m in self.holes[:2000]], 90)), 2)
 
     def make_optimisers(self):
-        import torch
-
-        wd = self.cfg["weight_decay"]
-        return {"generator": torch.optim.AdamW(self.nets["generator"].parameters(), self.cfg["lr"], weight_decay=wd),
-                "critic": torch.optim.AdamW(self.nets["critic"].parameters(), self.cfg["lr"], betas=(0.5, 0.999),
-                                            weight_decay=wd)}
+        return {"generator": self.adam("generator", self.cfg["lr"]),
+                "critic": self.adam("critic", self.cfg["lr"], (0.5, 0.999))}
 
     def learning_rate(self, t: int) -> float:
         return recipe_learning_rate(self.cfg, t)
@@ -645,11 +640,9 @@ class LamaTrainer(InpaintingTrainer):
         images = sample_batch(bank, cfg["batch"], cfg["size"], rng)
         masks = self.draw_holes(cfg["batch"], rng)
         x, m, inp = self._inputs(images, masks)
-        G, D, ema = self.nets["generator"], self.nets["critic"], self.nets["generator_ema"]
+        G, D = self.nets["generator"], self.nets["critic"]
         lr = self.learning_rate(t)
-        for opt in self.opts.values():
-            for group in opt.param_groups:
-                group["lr"] = lr
+        self.schedule(t)
         adversarial = t >= int(cfg["adv_from"] * cfg["steps"])
         row = {"rec": "", "adv_g": "", "d": "", "lr": lr}
         with self._autocast():
@@ -660,10 +653,7 @@ class LamaTrainer(InpaintingTrainer):
                 d_real = D(torch.cat([x, m], 1)).float()
                 d_fake = D(torch.cat([completed.detach(), m], 1)).float()
             d_loss = torch.relu(1 - d_real).mean() + torch.relu(1 + d_fake).mean()
-            self.opts["critic"].zero_grad()
-            d_loss.backward()
-            torch.nn.utils.clip_grad_norm_(D.parameters(), cfg["clip"])
-            self.opts["critic"].step()
+            self.update("critic", d_loss, t)
             row["d"] = d_loss.item()
         weight = 1 + (cfg["hole_weight"] - 1) * m
         rec = (weight * (out - x).abs()).mean()
@@ -673,11 +663,7 @@ class LamaTrainer(InpaintingTrainer):
                 g_adv = -D(torch.cat([completed, m], 1)).float().mean()
             loss = rec + cfg["adv_weight"] * g_adv
             row["adv_g"] = g_adv.item()
-        self.opts["generator"].zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(G.parameters(), cfg["clip"])
-        self.opts["generator"].step()
-        update_ema(ema, G, t, cfg["ema"])
+        self.update("generator", loss, t)
         row["rec"] = rec.item()
         row["phase"] = "adv" if adversarial else "rec"
         return row
