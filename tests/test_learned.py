@@ -103,6 +103,10 @@ def test_lama_recipe_exports_the_best_held_back_average_and_resumes_exactly(tiny
     assert ckpt_b["step"] == ckpt_c["step"] == 24
     for net in ("generator", "generator_ema", "critic"):
         assert all(torch.equal(ckpt_b["nets"][net][k], ckpt_c["nets"][net][k]) for k in ckpt_b["nets"][net])
+    start = TRAINERS["lama"](dict(cfg), torch.device("cpu")).nets["generator"].state_dict()
+    average = ckpt_b["nets"]["generator_ema"]
+    assert not all(torch.equal(average[k], start[k]) for k in start)  # the average follows the training
+    assert not all(torch.equal(average[k], ckpt_b["nets"]["generator"][k]) for k in start)  # and is not the last weights
 
 
 @pytest.mark.parametrize("model,net", [("context_encoder", "generator"), ("glcic", "completion"), ("dcgan", "generator")])
