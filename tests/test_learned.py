@@ -318,6 +318,23 @@ def test_raw_network_output_beats_broken_fills(method, case, require_available):
     assert err < 0.85 * min(broken.values()), f"{method}: raw hole error {err:.1f}, broken fills {broken}"
 
 
+@pytest.mark.parametrize("method,case,flips,axes", [("lama", _eye_case, 2, [1]), ("lama", _eye_case, 4, [0, 1]),
+                                                    ("glcic", _eye_case, 2, [1]), ("context_encoder_faces", _face_case, 2, [1])])
+def test_flip_ensemble_is_mirror_symmetric(method, case, flips, axes, require_available):
+    """``flips``: with the hole symmetric, the fill of the mirrored image is the mirrored fill; a
+    single network run is not mirror-symmetric, so this holds only if the mirrored runs are averaged."""
+    require_available(method)
+    image, hole = case()
+    raw = dict(RAW[method])
+    for axis in axes:
+        assert np.array_equal(np.flip(hole, axis), hole)
+        mirror = np.flip(image, axis).copy()
+        out = inpaint(image, hole, method, {**raw, "flips": flips}).astype(int)
+        assert np.abs(np.flip(out, axis) - inpaint(mirror, hole, method, {**raw, "flips": flips})).max() <= 1, axis
+        plain = inpaint(image, hole, method, {**raw, "flips": 1}).astype(int)
+        assert np.abs(np.flip(plain, axis) - inpaint(mirror, hole, method, {**raw, "flips": 1})).max() > 1, axis
+
+
 def _dcgan_face(seed: int = 0) -> np.ndarray:
     """G(z0): a face the shipped generator can represent, so the search has a truth to find."""
     cfg, nets = weights.load("dcgan_faces")

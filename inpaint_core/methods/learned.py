@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..base import Citation, InpaintMethod, MethodCard, Param
-from ..networks import weights
+from ..networks import flips_param, weights
 from ..geometry import hole_box
 from ..poisson import poisson_blend
 from ..fast_marching import telea_fill
@@ -159,7 +159,7 @@ class ContextEncoder(LearnedMethod):
         "D. Pathak, P. Krähenbühl, J. Donahue, T. Darrell, A. A. Efros", "Context Encoders: Feature Learning by Inpainting",
         "CVPR", 2016, "https://doi.org/10.1109/CVPR.2016.278",
     )
-    params = (Param("blend", True, "Poisson-blend the prediction into the image (else paste it)."),)
+    params = (Param("blend", True, "Poisson-blend the prediction into the image (else paste it)."), flips_param())
     card = MethodCard(
         idea="A convolutional encoder compresses the image around the hole, a channel-wise fully connected layer "
         "spreads information across the whole region, and a decoder paints the centre region. It is trained with "
@@ -175,6 +175,8 @@ class ContextEncoder(LearnedMethod):
 
     def fill(self, image, mask, params, ctx):
         torch = _torch()
+        from ..networks.blocks import mirror_ensemble
+
         cfg, nets = weights.load(self.model)
         size, ov = cfg["size"], cfg["overlap"]
         win, wmask, box, x, m = _centre_window(image, mask, size, size // 2 - 2 * ov)
@@ -182,7 +184,8 @@ class ContextEncoder(LearnedMethod):
         ctx.progress(0.2, "Context Encoder: encoding the context")
         inp = torch.from_numpy(np.concatenate([(x * 2 - 1) * ~m[..., None], m[..., None]], 2).transpose(2, 0, 1).copy())
         with torch.no_grad():
-            patch = nets["generator"](inp[None].float())[0].numpy().transpose(1, 2, 0)
+            # the centre region is symmetric in the window: the mirrored patch is the mirrored window's
+            patch = mirror_ensemble(nets["generator"], inp[None].float(), params["flips"])[0].numpy().transpose(1, 2, 0)
         canvas = x.copy()
         canvas[size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = (patch + 1) / 2
         prediction = _resize(np.clip(canvas, 0, 1).astype(np.float32), side, side)
@@ -198,9 +201,11 @@ class ContextEncoderFaces(ContextEncoder):
     """The same Context Encoder trained on 64 px CelebA faces (the survey's face experiment)."""
 
     name = "context_encoder_faces"
+    version = "3"  # 3: averaged with its mirror image by default (held-back faces: +0.18 dB hole PSNR)
     title = "Context Encoder (faces, 64 px)"
     trained_on = "faces"
     model = "context_encoder_faces"
+    params = (ContextEncoder.params[0], flips_param(2))  # chosen on the held-back faces (networks.heldback)
     card = MethodCard(
         idea=ContextEncoder.card.idea.replace("(128 px)", "(64 px)") + " " + _FACES_NOTE,
         formula=ContextEncoder.card.formula,
@@ -209,9 +214,12 @@ class ContextEncoderFaces(ContextEncoder):
     )
 
 
-def glcic_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net) -> np.ndarray:
-    """Run the completion network once on the whole image (padded to a multiple of 4)."""
+def glcic_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net, flips: int = 1) -> np.ndarray:
+    """Run the completion network on the whole image (padded to a multiple of 4), averaged over
+    ``flips`` mirror images."""
     torch = _torch()
+    from ..networks.blocks import mirror_ensemble
+
     h, w = mask.shape
     ph, pw = (-h) % 4, (-w) % 4
     mean = np.asarray(cfg["mean_pixel"], np.float32)
@@ -220,8 +228,8 @@ def glcic_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net) -> np.nd
     if ph or pw:
         inp = cv2.copyMakeBorder(inp, 0, ph, 0, pw, cv2.BORDER_REFLECT_101 if min(h, w) > 1 else cv2.BORDER_REPLICATE)
     with torch.no_grad():
-        out = net(torch.from_numpy(inp.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
-    return out[:h, :w].astype(np.float32)
+        out = mirror_ensemble(net, torch.from_numpy(inp.transpose(2, 0, 1).copy())[None], flips)
+    return out[0].numpy().transpose(1, 2, 0)[:h, :w].astype(np.float32)
 
 
 GLCIC_FMM_WEIGHT = 0.5  # weight of the fast-marching fill in the post-processing's blend
@@ -255,7 +263,7 @@ class GLCIC(LearnedMethod):
         "ACM Transactions on Graphics 36(4) (SIGGRAPH)", 2017, "https://doi.org/10.1145/3072959.3073659",
     )
     params = (Param("postprocess", True, "Blend the network's output with a fast-marching fill, then Poisson-blend it "
-                    "(the paper's post-processing); else the raw output."),)
+                    "(the paper's post-processing); else the raw output."), flips_param())
     card = MethodCard(
         idea="A fully convolutional completion network with dilated convolutions in its middle sees a wide context "
         "and fills holes of any shape at the image's own resolution. It is trained first with a reconstruction loss, "
@@ -270,7 +278,7 @@ class GLCIC(LearnedMethod):
     def fill(self, image, mask, params, ctx):
         cfg, nets = weights.load(self.model)
         ctx.progress(0.1, "GLCIC: completion network")
-        completed = glcic_complete(image, mask, cfg, nets["completion"])
+        completed = glcic_complete(image, mask, cfg, nets["completion"], params["flips"])
         if ctx.trace is not None:  # at the image's own resolution: no resize mixes hole and known pixels
             ctx.trace.network = {"network_output": completed, "network_known": ~mask}
         if not params["postprocess"]:
@@ -514,11 +522,15 @@ def lama_scale(mask: np.ndarray, cfg: dict, depth_ratio: float) -> float:
     return float(min(1.0, depth_ratio * cfg["hole_depth_p90"] / depth)) if depth > 0 else 1.0
 
 
-def lama_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net, scale: float = 1.0) -> np.ndarray:
-    """Run the network once on the whole image at ``scale`` (the resized hole grown by the resize's
-    reach, so no hole value is read as known), padded to its size multiple; the output at the
-    image's resolution."""
+def lama_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net, scale: float = 1.0,
+                  flips: int = 1) -> np.ndarray:
+    """Run the network on the whole image at ``scale`` (the resized hole grown by the resize's
+    reach, so no hole value is read as known), padded to its size multiple, averaged over ``flips``
+    mirror images (:func:`~inpaint_core.networks.blocks.mirror_ensemble`); the output at the image's
+    resolution."""
     torch = _torch()
+    from ..networks.blocks import mirror_ensemble
+
     h, w = mask.shape
     multiple = net.multiple
     if scale < 1.0:
@@ -533,8 +545,8 @@ def lama_complete(image: np.ndarray, mask: np.ndarray, cfg: dict, net, scale: fl
     if ph or pw:
         inp = cv2.copyMakeBorder(inp, 0, ph, 0, pw, cv2.BORDER_REFLECT_101 if min(sh, sw) > 1 else cv2.BORDER_REPLICATE)
     with torch.no_grad():
-        out = net(torch.from_numpy(inp.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
-    out = np.ascontiguousarray(out[:sh, :sw], dtype=np.float32)
+        out = mirror_ensemble(net, torch.from_numpy(inp.transpose(2, 0, 1).copy())[None], flips)
+    out = np.ascontiguousarray(out[0].numpy().transpose(1, 2, 0)[:sh, :sw], dtype=np.float32)
     if (sh, sw) != (h, w):
         out = np.clip(cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
     return out
@@ -556,7 +568,8 @@ class LamaFourier(LearnedMethod):
     params = (Param("depth_ratio", 1.5, "Run the network at the scale where the hole is at most this many times as "
                     "deep as the training holes (larger: closer to full resolution).", 0.5, 8.0, 0.1),
               Param("blend", True, "Poisson-blend the network's output into the hole (its gradients, the known "
-                    "pixels' colours at the edge) instead of pasting it; chosen on the held-back photos."))
+                    "pixels' colours at the edge) instead of pasting it; chosen on the held-back photos."),
+              flips_param())
     card = MethodCard(
         idea="Published five years after the survey's deep methods. Fast Fourier convolutions mix every position of "
         "a feature map with every other through the FFT, so the network has a global receptive field from its "
@@ -575,7 +588,7 @@ class LamaFourier(LearnedMethod):
         net = nets["generator_ema"]
         scale = lama_scale(mask, cfg, params["depth_ratio"])
         ctx.progress(0.1, f"LaMa: Fourier-convolution network at scale {scale:.2f}")
-        out = lama_complete(image, mask, cfg, net, scale)
+        out = lama_complete(image, mask, cfg, net, scale, params["flips"])
         if ctx.trace is not None:
             ctx.trace.network = {"network_output": out, "network_known": ~mask, "scale": scale}
         if params["blend"]:

@@ -356,6 +356,16 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
                      f"{cfg.get('eval_every')} steps).")
         if "scenes" in bench and methods and methods[0] in set(bench["scenes"].method):
             notes.insert(0, recipe_target_line(bench, methods[0]))
+    from .. import all_methods
+
+    for method in all_methods():
+        flips = {q.name: q.default for q in method.params}.get("flips", 1)
+        if method.name in methods and flips > 1:
+            notes.append(f"- `{method.name}` averages the network's output over the image and "
+                         f"{'its left-right mirror image' if flips == 2 else 'its three mirror images'} by default (`flips` = {flips}: a test-time ensemble, Timofte, "
+                         f"Rothe, Van Gool 2016), chosen on the held-back split "
+                         f"(`python -m inpaint_core.networks.heldback {folder.as_posix()} --method {method.name} "
+                         f"--param flips=1,2,4`), not on a benchmark.")
     if model in RESTORATION_MODELS:
         fe = cfg.get("final_eval", {})
         extra = "; per block: " + ", ".join(f"{k.split('block')[1]} px {fe[k]:.2f} vs {fe['baseline_' + k]:.2f} dB"

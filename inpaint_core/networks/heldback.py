@@ -5,7 +5,7 @@
 Reads the model's ``config.json`` for its data folders and split (the same fixed permutation as
 training), takes the held-back photos at 256 px (short side resized, centre crop), cuts holes from
 the mask presets (medium and thick strokes, an object-like blob, the 25 % centre square; seeded per
-image), runs the method once per value of one parameter, and prints the mean hole PSNR per hole type
+image; a face model's: its training face crops and the centre square), runs the method once per value of one parameter, and prints the mean hole PSNR per hole type
 with harmonic diffusion beside it.
 """
 
@@ -21,11 +21,13 @@ import numpy as np
 from ..masks import generate_mask
 
 HOLES = ("medium", "thick", "object", "centre")
+FACE_HOLES = ("centre",)  # the survey's face experiment: the 25 % centre square
 
 
 def heldback_photos(cfg: dict, side: int = 256, limit: int = 40) -> list[np.ndarray]:
-    """The first ``limit`` held-back photos of a training run, as ``side`` x ``side`` uint8 RGB."""
-    from .train import exclusion_names, list_images
+    """The first ``limit`` held-back photos of a training run, as ``side`` x ``side`` uint8 RGB (a
+    face model's: the training's tight face crop at its own size)."""
+    from .train import exclusion_names, face_crop, list_images
 
     files, _ = list_images(cfg["data"], exclusion_names(cfg.get("exclude_names_from")))
     if cfg.get("max_images"):
@@ -35,6 +37,9 @@ def heldback_photos(cfg: dict, side: int = 256, limit: int = 40) -> list[np.ndar
     photos = []
     for i in sorted(order[:n_val])[:limit]:
         rgb = cv2.cvtColor(cv2.imread(str(files[i]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        if cfg.get("faces"):
+            photos.append(face_crop(rgb, cfg["size"]))
+            continue
         h, w = rgb.shape[:2]
         scale = side / min(h, w)
         rgb = cv2.resize(rgb, (max(side, round(w * scale)), max(side, round(h * scale))),
@@ -59,13 +64,14 @@ def main(argv: list[str] | None = None) -> None:
     cfg = json.loads((Path(args.folder) / "config.json").read_text())
     name, _, values = args.param.partition("=")
     photos = heldback_photos(cfg, limit=args.images)
+    holes = FACE_HOLES if cfg.get("faces") else HOLES
     runs = [(f"{args.baseline}", args.baseline, None)] + [(f"{name}={v}", args.method, {name: v})  # checked by the Param
                                                           for v in values.split(",")]
-    print(f"{len(photos)} held-back photos at 256 px; mean hole PSNR (dB)")
-    print("setting".ljust(22) + "".join(h.rjust(10) for h in HOLES))
+    print(f"{len(photos)} held-back photos at {photos[0].shape[0]} px; mean hole PSNR (dB)")
+    print("setting".ljust(22) + "".join(h.rjust(10) for h in holes))
     for label, method, params in runs:
         cells = []
-        for kind in HOLES:
+        for kind in holes:
             scores = [psnr(img, inpaint(img, generate_mask(kind, img.shape[:2], seed=k), method, params),
                            mask=generate_mask(kind, img.shape[:2], seed=k)) for k, img in enumerate(photos)]
             cells.append(f"{np.mean(scores):10.2f}")

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ..base import Citation, MethodCard, Param
-from ..networks import weights
+from ..networks import flips_param, weights
 from .base import RestorationMethod
 from .demosaic import Mosaic, upsample_means
 
@@ -142,21 +142,15 @@ class DeblurGAN(_Learned):
                       "never sees the kernel.",
                       formula=r"\mathcal{L} = \mathcal{L}_{WGAN\text{-}GP} + 100\,\mathcal{L}_{content}",
                       fails_when="Blur longer than the 31 px kernels it was trained on, defocus, or noise.")
-    params = (Param("flips", 1, "Average the network's output over the image and its mirror images: 1 (none), 2 "
-                    "(left-right), 4 (and up-down); a test-time ensemble (Timofte, Rothe, Van Gool 2016) that costs "
-                    "as many runs.", choices=(1, 2, 4)),)
+    params = (flips_param(),)
 
     def run(self, image, params, ctx, **extra):
+        from ..networks.blocks import mirror_ensemble
+
         net = self.networks()["generator_ema"]
-        views = [(False, False), (False, True), (True, False), (True, True)][: params["flips"]]
 
         def ensemble(x):
-            out = 0
-            for up_down, left_right in views:
-                dims = [d for d, flip in ((2, up_down), (3, left_right)) if flip]
-                y = net(x.flip(dims) if dims else x)
-                out = out + (y.flip(dims) if dims else y)
-            return out / len(views)
+            return mirror_ensemble(net, x, params["flips"])
 
         return np.clip(tiled(ensemble, image, net.multiple, ctx), 0, 1)
 
