@@ -159,10 +159,11 @@ def test_dcgan_trains_and_exports_generator_and_discriminator(tiny_images, tmp_p
 def test_resume_continues_and_saved_config_reproduces(tiny_images, tmp_path):
     straight = train(_config("glcic", tiny_images, 16), tmp_path / "a", quiet=True)
     # interrupted at step 7 (after the C phase began), then resumed from the checkpoint
-    train(_config("glcic", tiny_images, 16), tmp_path / "b", stop_after=7, quiet=True)
+    stopped = train(_config("glcic", tiny_images, 16), tmp_path / "b", stop_after=7, quiet=True)
     assert _states(tmp_path / "b") and not _same(_states(tmp_path / "a"), _states(tmp_path / "b"))
+    assert stopped["stopped_by"] == "--stop-after 7" and straight["stopped_by"] is None  # what the card says
     resumed = train(_config("glcic", tiny_images, 16), tmp_path / "b", resume=True, quiet=True)
-    assert resumed["steps_done"] == straight["steps_done"] == 16
+    assert resumed["steps_done"] == straight["steps_done"] == 16 and resumed["stopped_by"] is None
     assert _same(_states(tmp_path / "a"), _states(tmp_path / "b"))
     with open(tmp_path / "b" / "loss.csv") as fh:
         assert [int(r["step"]) for r in csv.DictReader(fh)] == list(range(16))
@@ -218,6 +219,8 @@ def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path)
         for method, gain in (("biharmonic", 0.0), ("harmonic", 0.5), ("glcic", 1.25)):
             rows.append(f"kodak24,{image},nvidia 10-20%,15.0,{method},{base + gain},0.5,0.1")
     (bench / "scenes.csv").write_text("\n".join(rows) + "\n")
+    (bench / "timing.csv").write_text("method,size,mask,seconds,progress_calls\nglcic,512x512,centre 25%,0.5,3\n"
+                                      "glcic,512x512,medium strokes,0.75,3\n")
     (bench / "meta.json").write_text(json.dumps({
         "command": "python bench/learned.py --per-set 1", "date": "2026-01-02", "machine": "x86_64", "cpu_count": 2,
         "torch_threads": 1, "ssim_variant": "v", "load_average_start": [0.5], "load_average_end": [0.7], "per_set": 1,
@@ -228,6 +231,7 @@ def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path)
     assert "glcic over biharmonic: +1.25 dB (nvidia 10-20%); over harmonic: +0.75 dB (nvidia 10-20%)" in card
     assert "`python bench/learned.py --per-set 1` (2026-01-02" in card and "256 px crops" not in card
     assert "Excluded by name: nothing" in card
+    assert "by hole: centre 25%: glcic 0.50 s; medium strokes: glcic 0.75 s." in card
 
 
 def test_corrupted_or_missing_weights_are_refused(tiny_images, tmp_path, monkeypatch):

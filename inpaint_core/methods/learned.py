@@ -569,7 +569,8 @@ class LamaFourier(LearnedMethod):
                     "deep as the training holes (larger: closer to full resolution).", 0.5, 8.0, 0.1),
               Param("blend", True, "Poisson-blend the network's output into the hole (its gradients, the known "
                     "pixels' colours at the edge) instead of pasting it; chosen on the held-back photos."),
-              flips_param())
+              flips_param())  # 4 scores +0.01 to +0.05 dB on the held-back photos, but at 512 px a full-resolution run
+    # takes 1 s per view (one thread): not worth four times the time by default
     card = MethodCard(
         idea="Published five years after the survey's deep methods. Fast Fourier convolutions mix every position of "
         "a feature map with every other through the FFT, so the network has a global receptive field from its "

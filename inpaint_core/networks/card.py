@@ -274,9 +274,11 @@ def timing_line(bench: dict) -> str:
         return ""
     t = bench["timing"]
     threads = bench.get("meta", {}).get("torch_threads", "?")
-    return ("CPU time at 512x512 (kodim01, 25 % centre square, one run after a warm-up, "
-            f"{threads} torch thread(s), same machine and load as above): "
-            + ", ".join(f"{r.method} {r.seconds:.2f} s" for r in t.itertuples()) + ".\n")
+    masks = list(dict.fromkeys(t["mask"])) if "mask" in t else ["centre 25%"]
+    by_mask = "; ".join(f"{m}: " + ", ".join(f"{r.method} {r.seconds:.2f} s" for r in t.itertuples()
+                                             if getattr(r, "mask", m) == m) for m in masks)
+    return ("CPU time at 512x512 (kodim01, one run after a warm-up, "
+            f"{threads} torch thread(s), same machine and load as above), by hole: {by_mask}.\n")
 
 
 def target_line(bench: dict, method: str) -> str:
@@ -376,10 +378,10 @@ def _notes(cfg: dict, folder: Path, bench: dict, methods: list[str]) -> list[str
                      f"{fe.get('psnr', float('nan')):.2f} dB against the baseline's {fe.get('baseline_psnr', float('nan')):.2f} dB "
                      f"(gain {fe.get('gain', float('nan')):+.2f} dB){extra}{accuracy}.")
         notes.append(f"- Selection: {cfg.get('selected_by') or 'the last step (an adversarial run: the held-back PSNR would pick its least adversarial weights)'}.")
-        from .weights import TRAIN_COMMANDS
+    from .weights import TRAIN_COMMANDS
 
-        if folder.name in TRAIN_COMMANDS:
-            notes.append(f"- Trained by (as run here, time limits included): `{TRAIN_COMMANDS[folder.name]}`.")
+    if folder.name in TRAIN_COMMANDS:
+        notes.append(f"- Trained by (as run here, time limits included): `{TRAIN_COMMANDS[folder.name]}`.")
     if model == "dcgan":
         from .. import get_method
 
@@ -446,7 +448,7 @@ Parameters: {', '.join(f'{k} {v:,}' for k, v in params.items())}.
 Shipped: {', '.join(manifest['files'])} (weights in half precision, {(folder / 'model.pt').stat().st_size / 1e6:.2f} MB; SHA-256 of each in `manifest.json`).
 
 ## Training
-- Steps: {trained} of {cfg['steps']} planned{' (stopped by the time limit)' if stopped else ''}, batch {cfg['batch']} ({trained * cfg['batch']:,} crops), crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}{selected}
+- Steps: {trained} of {cfg['steps']} planned{f" (stopped by {cfg.get('stopped_by') or 'the time limit'})" if stopped else ''}, batch {cfg['batch']} ({trained * cfg['batch']:,} crops), crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}{selected}
 - Device: {cfg.get('device', 'cpu')}, {cfg.get('threads', 1)} torch thread(s) (as recorded), torch {cfg.get('torch_version', '?')}{f'; time limit {limit:g} min' if limit else ''}
 - Wall time of the training loop (image loading excluded): {loop_seconds / 60:.1f} min
 - Loss log: `loss.csv` / `loss.png`; held-back evaluation: `eval.csv`; full config: `config.json`

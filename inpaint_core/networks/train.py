@@ -834,9 +834,11 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
             save_checkpoint(done)
         if limit and time.perf_counter() - t0 > 60 * limit:
             step += 1
+            stopped_by = "the time limit"
             break
     else:
         step = end
+        stopped_by = f"--stop-after {end}" if end < cfg["steps"] else None
     bar.close()
     steps_done = step if end > start else start
     if not (cfg["eval_every"] and steps_done % cfg["eval_every"] == 0 and steps_done > start):
@@ -844,11 +846,11 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
     save_checkpoint(steps_done)
     if cfg.get("keep_best"):  # the export is the best evaluation's (written by run_eval); say how far the run went
         cfg = dict(json.loads((out / CONFIG_FILE).read_text()), steps_trained=steps_done,
-                   train_seconds_total=round(time.perf_counter() - t0, 1))
+                   train_seconds_total=round(time.perf_counter() - t0, 1), stopped_by=stopped_by)
         (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
         write_manifest(out, [MODEL_FILE, CONFIG_FILE])
     else:
-        cfg = finished(steps_done, scores)
+        cfg = dict(finished(steps_done, scores), stopped_by=stopped_by)
         export(trainer, cfg, out, INFERENCE_NETS[cfg["model"]])
     plot_losses(out / "loss.csv", out / "loss.png")
     return cfg
@@ -895,7 +897,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.resume and cfg_path.exists():
         cfg = json.loads(cfg_path.read_text())
         for key in ("steps_done", "train_seconds", "final_eval", "parameters", "device", "torch_version", "selected_by",
-                    "steps_trained", "train_seconds_total"):
+                    "steps_trained", "train_seconds_total", "stopped_by"):
             cfg.pop(key, None)
         if args.steps:  # continue a run for longer
             cfg["steps"] = args.steps
