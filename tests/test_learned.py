@@ -234,6 +234,15 @@ def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path)
     assert "by hole: centre 25%: glcic 0.50 s; medium strokes: glcic 0.75 s." in card
 
 
+def test_training_minutes_count_the_whole_run():
+    """A run that went on past its shipped step (resumed, then stopped) reports its whole training
+    time, not only the time up to the weights it shipped."""
+    from inpaint_core.networks.card import _training_minutes
+
+    configs = {"a": {"train_seconds": 600.0}, "b": {"train_seconds": 600.0, "train_seconds_total": 1800.0}}
+    assert _training_minutes(configs) == [10.0, 30.0]
+
+
 def test_corrupted_or_missing_weights_are_refused(tiny_images, tmp_path, monkeypatch):
     train(_config("glcic", tiny_images, 4), tmp_path / "w" / "glcic_scenes", quiet=True)
     monkeypatch.setenv("INPAINT_WEIGHTS_DIR", str(tmp_path / "w"))
