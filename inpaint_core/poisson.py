@@ -145,13 +145,13 @@ def solve_guided(target: np.ndarray, mask: np.ndarray, guidance: np.ndarray | No
     """Solve the Poisson equation in the hole; ``guidance=None`` gives the harmonic fill."""
     values, squeeze = _as_channels(target)
     mask = np.asarray(mask, dtype=bool)
-    out = values.copy()
     if not mask.any():
         return target.copy()
     rect = interior_rectangle(mask)
     if rect is not None:
         out = solve_rectangle(values, rect, None if guidance is None else _as_channels(guidance)[0])
         return out[..., 0] if squeeze else out
+    out = values.copy()
     A, known, rys, rxs = laplacian_rows(mask, mask)  # rows = unknowns: a square system
     rhs = -_known_term(known, values, A.shape[0])
     if guidance is not None:
