@@ -98,8 +98,9 @@ def _lu_ordering(mask: np.ndarray) -> str:
     """SuperLU column ordering for the hole's (symmetric) Laplacian and biharmonic systems.
     Measured at 512 px: for a rectangular hole (a centre square, blocks) minimum degree on
     A^T + A has about half the fill-in and time of the default COLAMD (biharmonic: 0.59 s
-    against 1.14 s, Laplacian: 0.22 s against 0.35 s on a 25 % square), while on strokes and
-    blobs COLAMD is 1.4-4.6 times faster."""
+    against 1.14 s, Laplacian: 0.22 s against 0.35 s on a 25 % square; an interior rectangle's
+    Laplacian now takes :func:`solve_rectangle` instead), while on strokes and blobs COLAMD is
+    1.4-4.6 times faster."""
     h, w = box_shape(hole_box(mask))
     return "MMD_AT_PLUS_A" if mask.sum() > 0.9 * h * w else "COLAMD"
 

@@ -5,8 +5,8 @@
 Reads the model's ``config.json`` for its data folders and split (the same fixed permutation as
 training), takes the held-back photos at 256 px (short side resized, centre crop), cuts holes from
 the mask presets (medium and thick strokes, an object-like blob, the 25 % centre square; seeded per
-image; a face model's: its training face crops and the centre square), runs the method once per value of one parameter, and prints the mean hole PSNR per hole type
-with harmonic diffusion beside it.
+image; for a face model: its training face crops and the centre square), runs the method once per
+value of one parameter, and prints the mean hole PSNR per hole type with harmonic diffusion beside it.
 """
 
 from __future__ import annotations

@@ -315,15 +315,17 @@ class InpaintingTrainer(Trainer):
             return torch.optim.AdamW(params, lr, betas=betas, weight_decay=self.cfg["weight_decay"])
         return torch.optim.Adam(params, lr, betas=betas)
 
-    def schedule(self, t: int) -> None:
-        """The recipe's learning rate at step ``t`` (each optimiser keeps its ratio to ``lr``)."""
+    def schedule(self, t: int) -> float | None:
+        """Set the recipe's learning rate at step ``t`` (each optimiser keeps its ratio to ``lr``) and
+        return it; None (the paper's fixed rates) without the recipe."""
         if not self.averaged:
-            return
+            return None
         lr = recipe_learning_rate(self.cfg, t)
         for opt in self.opts.values():
             for group in opt.param_groups:
                 group.setdefault("lr_ratio", group["lr"] / self.cfg["lr"])
                 group["lr"] = lr * group["lr_ratio"]
+        return lr
 
     def update(self, net: str, loss, t: int) -> None:
         """One optimiser step of ``net`` on ``loss`` (clipped, then averaged, under the recipe)."""
@@ -609,9 +611,6 @@ class LamaTrainer(InpaintingTrainer):
         return {"generator": self.adam("generator", self.cfg["lr"]),
                 "critic": self.adam("critic", self.cfg["lr"], (0.5, 0.999))}
 
-    def learning_rate(self, t: int) -> float:
-        return recipe_learning_rate(self.cfg, t)
-
     def draw_holes(self, n: int, rng) -> np.ndarray:
         """``n`` holes from the bank, each under one of the 8 flips and quarter turns."""
         out = []
@@ -641,8 +640,7 @@ class LamaTrainer(InpaintingTrainer):
         masks = self.draw_holes(cfg["batch"], rng)
         x, m, inp = self._inputs(images, masks)
         G, D = self.nets["generator"], self.nets["critic"]
-        lr = self.learning_rate(t)
-        self.schedule(t)
+        lr = self.schedule(t)
         adversarial = t >= int(cfg["adv_from"] * cfg["steps"])
         row = {"rec": "", "adv_g": "", "d": "", "lr": lr}
         with self._autocast():
