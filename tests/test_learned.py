@@ -151,6 +151,41 @@ def test_lama_network_sees_the_whole_image():
     assert change > 1e-5, change
 
 
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+def test_upsampling_convolution_is_upsample_then_convolve(padding_mode):
+    """The decoders' four-phase 2x2 convolutions on the small map equal torch's nearest upsampling
+    followed by the 3x3 convolution, values and gradients, at odd sizes and every padding mode."""
+    from inpaint_core.networks.blocks import upsample_conv
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(5, 3, 3, 1, 1, padding_mode=padding_mode)
+    x = torch.randn(2, 5, 7, 10, requires_grad=True)
+    direct = conv(torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest"))
+    fast = upsample_conv(x, conv)
+    assert fast.shape == direct.shape == (2, 3, 14, 20)
+    assert torch.allclose(fast, direct, atol=1e-5)
+    g = torch.randn_like(direct)
+    grads = [torch.autograd.grad((y * g).sum(), [x, conv.weight, conv.bias]) for y in (direct, fast)]
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-4)
+    with pytest.raises(ValueError, match="3x3"):
+        upsample_conv(x, torch.nn.Conv2d(5, 3, 5, 1, 2))
+
+
+def test_fast_fourier_convolution_sums_its_four_paths():
+    """One convolution over the whole input stands for the local-to-local and global-to-local paths:
+    the output is [l2l(x_l) + g2l(x_g), l2g(x_l) + g2g(x_g)] computed path by path."""
+    from inpaint_core.networks.nets import FFC
+
+    torch.manual_seed(0)
+    ffc = FFC(16, 0.75)
+    x = torch.randn(2, 16, 12, 9)
+    xl, xg = x[:, : ffc.cl], x[:, ffc.cl :]
+    with torch.no_grad():
+        paths = torch.cat([ffc.l2l(xl) + ffc.g2l(xg), ffc.l2g(xl) + ffc.g2g(xg)], 1)
+        assert torch.allclose(ffc(x), paths, atol=1e-5)
+
+
 def test_dcgan_trains_and_exports_generator_and_discriminator(tiny_images, tmp_path):
     train(_config("dcgan", tiny_images, 6), tmp_path / "out", quiet=True)
     assert set(_states(tmp_path / "out")) == {"generator", "discriminator"}
@@ -176,6 +211,26 @@ def test_resume_continues_and_saved_config_reproduces(tiny_images, tmp_path):
         saved.pop(key, None)
     train(saved, tmp_path / "c", quiet=True)
     assert _same(_states(tmp_path / "a"), _states(tmp_path / "c"))
+
+
+def test_set_overrides_a_resumed_run_and_refuses_unknown_keys(tiny_images, tmp_path):
+    """``--set`` changes a resumed run's recipe (here: no adversarial phase), recorded in the saved
+    configs; an unknown key stops the command before anything is trained."""
+    import json
+
+    from inpaint_core.networks.train import main
+
+    small = ["lama", "--data", str(tiny_images), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+             "--size", "32", "--batch", "2", "--width", "8", "--eval-every", "0", "--checkpoint-every", "1",
+             "--max-side", "40", "--val-fraction", "0.25"]
+    main(small + ["--steps", "2", "--set", "blocks=1", "scales=[40]", "mask_bank=8"])
+    assert json.loads((tmp_path / "work" / "config.json").read_text())["adv_from"] == pytest.approx(2 / 3)
+    main(small + ["--steps", "3", "--resume", "--set", "adv_from=1.0"])
+    saved = json.loads((tmp_path / "work" / "config.json").read_text())  # what a further --resume reads
+    assert saved["adv_from"] == 1.0 and saved["blocks"] == 1 and saved["steps"] == 3
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["steps_trained"] == 3
+    with pytest.raises(SystemExit, match="unknown config key 'adv_weigth'"):
+        main(small + ["--steps", "4", "--resume", "--set", "adv_weigth=0"])
 
 
 def test_training_holes_cover_5_to_60_percent():

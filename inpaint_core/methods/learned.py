@@ -557,6 +557,7 @@ class LamaFourier(LearnedMethod):
     after the survey."""
 
     name = "lama"
+    version = "2"  # 2: fused local paths and upsampling convolutions on the small map (equal up to float rounding)
     title = "LaMa-style Fourier convolutions (scenes; after the survey)"
     speed = "fast"
     model = "lama_scenes"

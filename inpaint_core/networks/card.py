@@ -277,7 +277,8 @@ def timing_line(bench: dict) -> str:
     masks = list(dict.fromkeys(t["mask"])) if "mask" in t else ["centre 25%"]
     by_mask = "; ".join(f"{m}: " + ", ".join(f"{r.method} {r.seconds:.2f} s" for r in t.itertuples()
                                              if getattr(r, "mask", m) == m) for m in masks)
-    return ("CPU time at 512x512 (kodim01, one run after a warm-up, "
+    runs = "the fastest of three runs" if "seconds_median" in t else "one run"
+    return (f"CPU time at 512x512 (kodim01, {runs} after a warm-up, "
             f"{threads} torch thread(s), same machine and load as above), by hole: {by_mask}.\n")
 
 

@@ -278,8 +278,11 @@ class FFC(nn.Module):
         self.g2g = SpectralTransform(cg, cg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        xl, xg = x[:, : self.cl], x[:, self.cl :]
-        return torch.cat([self.l2l(xl) + self.g2l(xg), self.l2g(xl) + self.g2g(xg)], 1)
+        # l->l and g->l read the two halves of x: one convolution over all of x with their weights side by
+        # side gives their sum (the input padded once, no sum of two maps)
+        to_local = nn.functional.conv2d(nn.functional.pad(x, (1, 1, 1, 1), mode="reflect"),
+                                        torch.cat([self.l2l.weight, self.g2l.weight], 1), self.l2l.bias + self.g2l.bias)
+        return torch.cat([to_local, self.l2g(x[:, : self.cl]) + self.g2g(x[:, self.cl :])], 1)
 
 
 class FFCResBlock(nn.Module):

@@ -705,15 +705,20 @@ def resolve_config(args: argparse.Namespace) -> dict:
         max_images=args.max_images, max_side=args.max_side, threads=args.threads or 1,
         exclude_names_from=args.exclude_names_from, time_limit_minutes=args.time_limit_minutes,
     )
-    for item in args.set:
-        key, _, value = item.partition("=")
-        if key not in cfg:
-            raise SystemExit(f"--set: unknown config key {key!r} for {args.model}; known: {', '.join(sorted(cfg))}")
-        cfg[key] = json.loads(value)
+    apply_overrides(cfg, args.set, args.model)
     if args.model == "context_encoder":
         cfg["overlap"] = max(1, cfg["size"] // 32)
     cfg["networks"] = TRAINERS[args.model].network_specs(cfg)
     return cfg
+
+
+def apply_overrides(cfg: dict, items: list[str], model: str) -> None:
+    """``--set KEY=VALUE`` (JSON values) on a new or a resumed run's config; unknown keys are refused."""
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in cfg:
+            raise SystemExit(f"--set: unknown config key {key!r} for {model}; known: {', '.join(sorted(cfg))}")
+        cfg[key] = json.loads(value)
 
 
 def prepare_data(cfg: dict) -> tuple[list, list, dict]:
@@ -879,7 +884,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1; a resumed run may change it)")
     p.add_argument("--time-limit-minutes", type=float, default=None, help="stop early (and export) after this long")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="override any other config value, e.g. --set lambda_adv=0.0003 (JSON values)")
+                   help="override any other config value, on a new or a resumed run, e.g. --set adv_weight=0.003 (JSON values)")
     p.add_argument("--stop-after", type=int, default=None, help="stop at this step (the schedule still uses --steps)")
     args = p.parse_args(argv)
     if args.faces and args.exclude_names_from is None and FACE_BENCHMARK.is_dir():
@@ -903,6 +908,7 @@ def main(argv: list[str] | None = None) -> None:
             cfg["time_limit_minutes"] = args.time_limit_minutes
         if args.threads:  # how many cores to use is the machine's business, not the run's
             cfg["threads"] = args.threads
+        apply_overrides(cfg, args.set, args.model)
     else:
         cfg = resolve_config(args)
     work.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,7 @@ class _MosaicNet(_Learned, abstract=True):
     task = "demosaic"
     needs = ("block",)
     citation = _DAHL
+    version = "2"  # 2: the decoder's upsampling convolutions run on the small map (equal up to float rounding)
     margin_blocks = 4  # context read around the region, in blocks
 
     def run(self, image, params, ctx, *, block: Mosaic, **extra):
