@@ -225,10 +225,11 @@ def test_set_overrides_a_resumed_run_and_refuses_unknown_keys(tiny_images, tmp_p
              "--max-side", "40", "--val-fraction", "0.25"]
     main(small + ["--steps", "2", "--set", "blocks=1", "scales=[40]", "mask_bank=8"])
     assert json.loads((tmp_path / "work" / "config.json").read_text())["adv_from"] == pytest.approx(2 / 3)
-    main(small + ["--steps", "3", "--resume", "--set", "adv_from=1.0"])
+    main(small + ["--steps", "6", "--resume", "--set", "adv_from=1.0", "--stop-after", "3"])
     saved = json.loads((tmp_path / "work" / "config.json").read_text())  # what a further --resume reads
-    assert saved["adv_from"] == 1.0 and saved["blocks"] == 1 and saved["steps"] == 3
-    assert json.loads((tmp_path / "out" / "config.json").read_text())["steps_trained"] == 3
+    assert saved["adv_from"] == 1.0 and saved["blocks"] == 1 and saved["steps"] == 6
+    shipped = json.loads((tmp_path / "out" / "config.json").read_text())  # the best evaluation's, and how far the run went
+    assert (shipped["steps_trained"], shipped["steps_planned"], shipped["stopped_by"]) == (3, 6, "--stop-after 3")
     with pytest.raises(SystemExit, match="unknown config key 'adv_weigth'"):
         main(small + ["--steps", "4", "--resume", "--set", "adv_weigth=0"])
 
@@ -258,7 +259,7 @@ def test_excluded_files_are_counted_not_names(tiny_images, tmp_path):
     assert count == 2 and "recounted" in how
 
 
-def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path):
+def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path, monkeypatch):
     """The card is generated: the scale of the training images comes from the config (``max_side``),
     the scores and gains from the benchmark's CSVs; nothing else."""
     import json
@@ -282,11 +283,20 @@ def test_model_card_states_what_config_and_benchmark_show(tiny_images, tmp_path)
         "nps_per_set": 1, "faces_n": 1, "minutes": 1.0}))
     card = write_model_card(folder, bench).read_text()
     assert "scaled to 40 px (`max_side` 40)" in card  # _config: size 32, max_side 40
+    assert "- Steps: 2 of 2 planned, batch 4 (8 crops)" in card and "Retrain (same config): `" in card
     assert "| nvidia 10-20% | 17.00 / 0.500 (2) | 17.50 / 0.500 (2) | 18.25 / 0.500 (2) |" in card
     assert "glcic over biharmonic: +1.25 dB (nvidia 10-20%); over harmonic: +0.75 dB (nvidia 10-20%)" in card
     assert "`python bench/learned.py --per-set 1` (2026-01-02" in card and "256 px crops" not in card
     assert "Excluded by name: nothing" in card
     assert "by hole: centre 25%: glcic 0.50 s; medium strokes: glcic 0.75 s." in card
+    # a staged run (resumed with new --steps): the last stage's plan, and the one-run retrain said to differ
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg.update(steps_trained=5, steps_planned=9, stopped_by="--stop-after 5")
+    (folder / "config.json").write_text(json.dumps(cfg))
+    monkeypatch.setitem(weights.TRAIN_COMMANDS, "glcic_scenes", "python -m inpaint_core.train glcic ..., then --resume")
+    card = write_model_card(folder, bench).read_text()
+    assert "- Steps: 5 of 9 planned (stopped by --stop-after 5), batch 4 (20 crops)" in card
+    assert "Retrain in one run with the shipped config (the shipped weights come from the staged run" in card
 
 
 def test_training_minutes_count_the_whole_run():

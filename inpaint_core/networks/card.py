@@ -48,8 +48,7 @@ ARCHITECTURES = {
     "local 3x3 convolutions), nearest upsampling + 3x3 convolutions with additive skips from the encoder, sigmoid; ELU, "
     "no normalisation. The CPU recipe (issue 15): L1 with hole pixels weighted x{hole_weight}; AdamW (lr {lr}, weight "
     "decay {weight_decay}, linear warm-up over {warmup_pct} % of the steps, cosine decay to 5 %), gradient clipping at "
-    "{clip}, an exponential moving average of the weights ({ema}) that is evaluated and shipped, a hinge adversarial "
-    "term (weight {adv_weight}) against a spectral-norm PatchGAN critic from {adv_pct} % of the steps on; bfloat16 "
+    "{clip}, an exponential moving average of the weights ({ema}) that is evaluated and shipped, {lama_adversarial}; bfloat16 "
     "autocast (the FFT in float32) and channels-last memory; a bank of {mask_bank} training holes drawn once (strokes, "
     "rectangles, centre-like squares, blobs; 5-50 % of the crop, a fifth of them unions of two kinds), each used under "
     "the 8 flips and quarter turns.",
@@ -408,6 +407,11 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
                  "else a preset mask clipped to it",
                  td=int(cfg.get("td_fraction", 0) * cfg["steps"]), warmup_pct=round(100 * cfg.get("warmup", 0), 1),
                  adv_pct=round(100 * cfg.get("adv_from", 0)),
+                 lama_adversarial=(f"a hinge adversarial term (weight {cfg.get('adv_weight')}) against a spectral-norm "
+                                   f"PatchGAN critic from {round(100 * cfg.get('adv_from', 0))} % of the steps on"
+                                   if cfg.get("adv_from", 0) < 1 else
+                                   "no adversarial term in the run's last stage (where one was used before, the "
+                                   "training command below says when)"),
                  kernel_min=cfg.get("kernel_sizes", [0, 0])[0], kernel_max=cfg.get("kernel_sizes", [0, 0])[-1],
                  side_min=cfg.get("photo_sides", [0, 0])[0], side_max=cfg.get("photo_sides", [0, 0])[-1],
                  loss=("L2 + a hinge adversarial term (weight {0}) against a spectral-norm PatchGAN that sees the bicubic "
@@ -422,7 +426,11 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
                  + (f" ({how})" if how else "") + "." if names_from else "- Excluded by name: nothing (no folder given).")
     params = cfg.get("parameters", {})
     trained, loop_seconds = _run_extent(cfg, folder)
-    stopped = trained < cfg["steps"]
+    planned = cfg.get("steps_planned", cfg["steps"])  # the last stage's plan, where the shipped step is earlier
+    stopped = trained < planned
+    from .weights import TRAIN_COMMANDS
+
+    staged = "--resume" in TRAIN_COMMANDS.get(folder.name, "")
     selected = (f"; shipped: the weights of step {cfg['steps_done']} ({cfg['selected_by']})"
                 if cfg.get("selected_by") else "")
     limit = cfg.get("time_limit_minutes")
@@ -449,13 +457,14 @@ Parameters: {', '.join(f'{k} {v:,}' for k, v in params.items())}.
 Shipped: {', '.join(manifest['files'])} (weights in half precision, {(folder / 'model.pt').stat().st_size / 1e6:.2f} MB; SHA-256 of each in `manifest.json`).
 
 ## Training
-- Steps: {trained} of {cfg['steps']} planned{f" (stopped by {cfg.get('stopped_by') or 'the time limit'})" if stopped else ''}, batch {cfg['batch']} ({trained * cfg['batch']:,} crops), crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}{selected}
+- Steps: {trained} of {planned} planned{f" (stopped by {cfg.get('stopped_by') or 'the time limit'})" if stopped else ''}, batch {cfg['batch']} ({trained * cfg['batch']:,} crops), crop {cfg['size']} px, lr {cfg['lr']}, seed {cfg['seed']}{selected}
 - Device: {cfg.get('device', 'cpu')}, {cfg.get('threads', 1)} torch thread(s) (as recorded), torch {cfg.get('torch_version', '?')}{f'; time limit {limit:g} min' if limit else ''}
 - Wall time of the training loop (image loading excluded): {loop_seconds / 60:.1f} min
 - Loss log: `loss.csv` / `loss.png`; held-back evaluation: `eval.csv`; full config: `config.json`
 - Held-back evaluation of the shipped weights: {json.dumps({k: round(v, 3) for k, v in cfg.get('final_eval', {}).items()})}
 
-Retrain (same config): `{retrain_command(cfg, folder)}`
+{"Retrain in one run with the shipped config (the shipped weights come from the staged run of the 'Trained by' "
+ "line, resumed with new --steps or --set between stages)" if staged else "Retrain (same config)"}: `{retrain_command(cfg, folder)}`
 """
     if model == "dcgan":
         write_samples(folder)

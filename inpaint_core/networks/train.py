@@ -848,7 +848,7 @@ def train(cfg: dict, out: Path, *, work: Path | None = None, device: str = "cpu"
         scores = run_eval(steps_done)  # not already evaluated at this step
     save_checkpoint(steps_done)
     if cfg.get("keep_best"):  # the export is the best evaluation's (written by run_eval); say how far the run went
-        cfg = dict(json.loads((out / CONFIG_FILE).read_text()), steps_trained=steps_done,
+        cfg = dict(json.loads((out / CONFIG_FILE).read_text()), steps_trained=steps_done, steps_planned=cfg["steps"],
                    train_seconds_total=round(time.perf_counter() - t0, 1), stopped_by=stopped_by)
         (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
         write_manifest(out, [MODEL_FILE, CONFIG_FILE])
@@ -900,7 +900,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.resume and cfg_path.exists():
         cfg = json.loads(cfg_path.read_text())
         for key in ("steps_done", "train_seconds", "final_eval", "parameters", "device", "torch_version", "selected_by",
-                    "steps_trained", "train_seconds_total", "stopped_by"):
+                    "steps_trained", "steps_planned", "train_seconds_total", "stopped_by"):
             cfg.pop(key, None)
         if args.steps:  # continue a run for longer
             cfg["steps"] = args.steps

@@ -47,9 +47,12 @@ TRAIN_COMMANDS = {  # the commands that trained the shipped weights (add --devic
     "--out weights/lama_scenes --steps 13000 --threads 2 --time-limit-minutes 125, then the same command with "
     "--steps 28000 --threads 2 --time-limit-minutes 235 --resume to step 13,500, then with --steps 22000 --threads 1 "
     "--time-limit-minutes 235 --resume, stopped at step 18,500 (the held-back score had fallen since step 15,000 "
-    "in the adversarial last third) and closed with the same command and --stop-after 18500; each --steps "
-    "retargets the cosine decay (a warm restart); the runs wrote to --out runs/lama_scenes_out --work "
-    "runs/lama_scenes, copied to weights/lama_scenes",
+    "in the adversarial last third) and closed with the same command and --stop-after 18500; then without the "
+    "adversarial term: --steps 25000 --threads 1 --resume --set adv_from=1.0 to step 22,500 and --steps 30000 "
+    "--threads 2 --time-limit-minutes 270 --resume, stopped at step 26,500 (the held-back score had fallen since "
+    "step 21,500, the one shipped) and closed with --stop-after 26500; each --steps retargets the cosine decay (a "
+    "warm restart); the runs wrote to --out runs/lama_scenes_out --work runs/lama_scenes (the adversarial-free part "
+    "to a copy, runs/lama_noadv_out and runs/lama_noadv), copied to weights/lama_scenes",
     "demosaic_faces_l2": "python -m inpaint_core.train demosaic --faces --data ../shared/data/train/celeba_89x109 "
     "--out weights/demosaic_faces_l2 --steps 7000 --threads 2 --time-limit-minutes 26",
     "demosaic_faces_gan": "python -m inpaint_core.train demosaic --faces --data ../shared/data/train/celeba_89x109 "
