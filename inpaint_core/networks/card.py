@@ -406,10 +406,9 @@ def write_model_card(folder: str | Path, bench: dict | str | Path | None = None)
                  f"{ring} {'half the time' if full_centre == 0.5 else f'with probability {full_centre:g}'}, "
                  "else a preset mask clipped to it",
                  td=int(cfg.get("td_fraction", 0) * cfg["steps"]), warmup_pct=round(100 * cfg.get("warmup", 0), 1),
-                 adv_pct=round(100 * cfg.get("adv_from", 0)),
+                 adv_pct=(adv_pct := round(100 * cfg.get("adv_from", 0))),
                  lama_adversarial=(f"a hinge adversarial term (weight {cfg.get('adv_weight')}) against a spectral-norm "
-                                   f"PatchGAN critic from {round(100 * cfg.get('adv_from', 0))} % of the steps on"
-                                   if cfg.get("adv_from", 0) < 1 else
+                                   f"PatchGAN critic from {adv_pct} % of the steps on" if cfg.get("adv_from", 0) < 1 else
                                    "no adversarial term in the run's last stage (where one was used before, the "
                                    "training command below says when)"),
                  kernel_min=cfg.get("kernel_sizes", [0, 0])[0], kernel_max=cfg.get("kernel_sizes", [0, 0])[-1],
